@@ -1,0 +1,28 @@
+"""relvec: relation embeddings of word pairs (RelBERT), offline, on a laptop CPU.
+
+The heavy names (anything that needs torch) are imported on first use, so that ``relvec.data`` and the
+command line's help stay fast and torch-free.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from relvec.errors import RelvecError
+from relvec.prompt import TEMPLATES, Template
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "RelationEncoder": "relvec.encoder",
+    "POOLINGS": "relvec.pooling",
+}
+
+__all__ = ["RelationEncoder", "RelvecError", "Template", "TEMPLATES", "POOLINGS", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'relvec' has no attribute {name!r}")

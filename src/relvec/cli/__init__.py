@@ -1,0 +1,46 @@
+"""The ``relvec`` command: one subcommand per module, each adding its own parser and ``run`` function.
+
+Heavy modules (torch, transformers) are imported inside each ``run`` so that ``relvec --help`` and the
+data commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+
+from relvec import __version__
+from relvec.errors import RelvecError
+
+#: Subcommand modules under relvec.cli, in the order ``--help`` lists them.
+SUBCOMMANDS = ["embed"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="relvec", description="Relation embeddings of word pairs (RelBERT).")
+    parser.add_argument("--version", action="version", version=f"relvec {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        import_module(f"relvec.cli.{name}").add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; a bad input prints one line on stderr and exits 2, without a traceback."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except RelvecError as error:
+        print(f"relvec {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"relvec {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `relvec embed ... | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Options shared by the subcommands that load an encoder."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from relvec.encoder import RelationEncoder
+
+
+def add_encoder_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("encoder")
+    group.add_argument(
+        "-m",
+        "--model",
+        default=None,
+        help="all-MiniLM-L6-v2 (default, embedded), all-mpnet-base-v2, a model folder or a Hugging Face name",
+    )
+    group.add_argument("-t", "--template", default=None, help="a-e (default: the model's, else d) or a custom template")
+    group.add_argument("-p", "--pooling", default=None, help="mask, average, average_no_mask (default) or cls")
+    group.add_argument("-b", "--batch-size", type=int, default=64, help="prompts per forward pass (default 64)")
+    group.add_argument("--normalize", action="store_true", help="L2-normalise the vectors")
+    group.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
+
+
+def encoder_from_args(args: argparse.Namespace) -> RelationEncoder:
+    """Load the encoder the options name; RelationEncoder checks every option before loading weights."""
+    from relvec.encoder import RelationEncoder
+
+    return RelationEncoder(
+        args.model,
+        args.template,
+        args.pooling,
+        normalize=args.normalize,
+        batch_size=args.batch_size,
+        device=args.device,
+    )

@@ -1,0 +1,247 @@
+"""RelationEncoder: word pairs in, relation vectors out.
+
+pairs -> prompts (template) -> token ids -> length-sorted batches padded per batch -> hidden states -> pooled
+vectors, returned in input order. Repeated pairs are encoded once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from relvec.errors import RelvecError, check_positive_int, invalid
+from relvec.models import DEFAULT_ENCODER, load_pretrained, read_folder_settings, resolve_source, save_folder
+from relvec.pairs import Pair, check_pairs
+from relvec.pooling import DEFAULT_POOLING, POOLINGS, check_pooling
+from relvec.prompt import DEFAULT_TEMPLATE, Template
+
+
+@dataclass(frozen=True)
+class TokenizedPairs:
+    """Prompts as token ids, unpadded, with the index of the mask token in each."""
+
+    ids: list[list[int]]
+    mask_positions: list[int]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def select(self, indices: Sequence[int]) -> TokenizedPairs:
+        return TokenizedPairs([self.ids[i] for i in indices], [self.mask_positions[i] for i in indices])
+
+
+def _default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _dedupe(pairs: list[Pair]) -> tuple[list[Pair], np.ndarray]:
+    """Distinct pairs in first-seen order, and for each input pair the index of its distinct pair."""
+    index: dict[Pair, int] = {}
+    inverse = np.fromiter((index.setdefault(pair, len(index)) for pair in pairs), dtype=np.int64, count=len(pairs))
+    return list(index), inverse
+
+
+class RelationEncoder:
+    """A tokenizer, a transformer encoder, a prompt template and a pooling mode.
+
+    Args:
+        encoder: the embedded default ``"all-MiniLM-L6-v2"`` (also ``None``), ``"all-mpnet-base-v2"``, a model
+            folder (relvec, reference-implementation or plain Hugging Face) or a Hugging Face model name.
+        template: a paper template name (``"a"``..``"e"``) or a string with ``<subj>``, ``<obj>`` and one
+            ``<mask>``. Default: the folder's stored template, else ``"d"``.
+        pooling: ``"mask"``, ``"average"``, ``"average_no_mask"`` or ``"cls"``. Default: the folder's stored
+            pooling, else ``"average_no_mask"``.
+        normalize: L2-normalise every vector.
+        batch_size: prompts per forward pass.
+        max_length: longest prompt in tokens; default the encoder's own limit. Longer prompts are an error,
+            never silently cut.
+        device: torch device; default CUDA when available, else CPU.
+    """
+
+    def __init__(
+        self,
+        encoder: str | os.PathLike[str] | None = None,
+        template: str | Template | None = None,
+        pooling: str | None = None,
+        *,
+        normalize: bool = False,
+        batch_size: int = 64,
+        max_length: int | None = None,
+        device: str | torch.device | None = None,
+    ) -> None:
+        # Every argument is checked before the (slow) model load.
+        if template is not None:
+            template = Template.from_name_or_text(template)
+        if pooling is not None:
+            check_pooling(pooling)
+        _check_options(batch_size, max_length)
+        source, self.source = resolve_source(encoder)
+        stored = read_folder_settings(source) if isinstance(source, Path) else {}
+        template = Template.from_name_or_text(template or stored.get("template", DEFAULT_TEMPLATE))
+        pooling = check_pooling(pooling or stored.get("pooling", DEFAULT_POOLING))
+        tokenizer, model = load_pretrained(source)
+        self._setup(tokenizer, model, template, pooling, normalize, batch_size, max_length, device)
+
+    @classmethod
+    def from_parts(
+        cls,
+        tokenizer: PreTrainedTokenizerBase,
+        model: PreTrainedModel,
+        template: str | Template = DEFAULT_TEMPLATE,
+        pooling: str = DEFAULT_POOLING,
+        *,
+        normalize: bool = False,
+        batch_size: int = 64,
+        max_length: int | None = None,
+        device: str | torch.device | None = None,
+        source: str = "custom",
+    ) -> RelationEncoder:
+        """Wrap a tokenizer and model already in memory (tests, training)."""
+        template = Template.from_name_or_text(template)
+        check_pooling(pooling)
+        _check_options(batch_size, max_length)
+        if tokenizer.mask_token is None:
+            raise RelvecError("tokenizer has no mask token; relvec templates need one")
+        self = cls.__new__(cls)
+        self.source = source
+        self._setup(tokenizer, model, template, pooling, normalize, batch_size, max_length, device)
+        return self
+
+    def _setup(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        model: PreTrainedModel,
+        template: Template,
+        pooling: str,
+        normalize: bool,
+        batch_size: int,
+        max_length: int | None,
+        device: str | torch.device | None,
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.device = torch.device(device) if device is not None else _default_device()
+        self.model = model.to(self.device)
+        self.template = template
+        self.pooling = pooling
+        self.normalize = normalize
+        self.batch_size = batch_size
+        self.max_length = max_length or _encoder_limit(tokenizer, model)
+
+    @property
+    def dim(self) -> int:
+        """Length of each relation vector."""
+        return int(self.model.config.hidden_size)
+
+    def __repr__(self) -> str:
+        template = self.template.name or repr(self.template.text)
+        return f"RelationEncoder({self.source!r}, template={template}, pooling={self.pooling!r}, dim={self.dim})"
+
+    # pairs -> prompts -> token ids
+
+    def prompts(self, pairs: Iterable[Any]) -> list[str]:
+        """The text the encoder reads for each pair."""
+        return self._render(check_pairs(pairs))
+
+    def tokenize(self, pairs: Iterable[Any]) -> TokenizedPairs:
+        """Token ids of each pair's prompt, checked against the length limit and for exactly one mask token."""
+        return self._tokenize(check_pairs(pairs))
+
+    def _render(self, pairs: list[Pair]) -> list[str]:
+        mask = self.tokenizer.mask_token
+        return [self.template.render(pair, mask) for pair in pairs]
+
+    def _tokenize(self, pairs: list[Pair]) -> TokenizedPairs:
+        ids = self.tokenizer(self._render(pairs), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        mask_id = self.tokenizer.mask_token_id
+        for i, (pair, tokens) in enumerate(zip(pairs, ids)):
+            if len(tokens) > self.max_length:
+                raise invalid(
+                    f"pairs[{i}]",
+                    pair,
+                    f"a pair whose prompt fits the encoder's {self.max_length} tokens "
+                    f"(it takes {len(tokens)}; relvec never cuts a pair's words)",
+                )
+            if tokens.count(mask_id) != 1:
+                raise invalid(f"pairs[{i}]", pair, f"words without the mask token {self.tokenizer.mask_token!r}")
+        return TokenizedPairs(list(ids), [tokens.index(mask_id) for tokens in ids])
+
+    # token ids -> hidden states -> vectors
+
+    def forward(self, batch: TokenizedPairs) -> torch.Tensor:
+        """Relation vectors of one batch, padded to its own longest prompt: (batch, dim).
+
+        Runs with gradients when called outside ``torch.inference_mode`` (training uses this).
+        """
+        longest = max(len(ids) for ids in batch.ids)
+        input_ids = torch.full((len(batch), longest), self.tokenizer.pad_token_id or 0, dtype=torch.long)
+        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for row, ids in enumerate(batch.ids):
+            input_ids[row, : len(ids)] = torch.tensor(ids)
+            attention_mask[row, : len(ids)] = 1
+        input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
+        hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask_positions = torch.tensor(batch.mask_positions, device=self.device)
+        vectors = POOLINGS[self.pooling](hidden, attention_mask, mask_positions)
+        return F.normalize(vectors, dim=-1) if self.normalize else vectors
+
+    def encode(self, pairs: Iterable[Any], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+        """Relation vectors of ``pairs``, in input order: float32 array (n, dim).
+
+        Each distinct pair is encoded once; batches are formed from length-sorted prompts so that padding
+        is minimal.
+        """
+        batch_size = check_positive_int("batch_size", batch_size) if batch_size is not None else self.batch_size
+        pairs = check_pairs(pairs)
+        distinct, inverse = _dedupe(pairs)
+        tokens = self._tokenize(distinct)
+        vectors = np.empty((len(distinct), self.dim), dtype=np.float32)
+        # Longest first: the largest batch shows its memory (and rate) at once rather than at the end.
+        by_length = sorted(range(len(tokens)), key=lambda i: -len(tokens.ids[i]))
+        was_training = self.model.training
+        self.model.eval()
+        with (
+            torch.inference_mode(),
+            tqdm(total=len(distinct), unit="pair", disable=not progress, desc="embedding", dynamic_ncols=True) as bar,
+        ):
+            for start in range(0, len(by_length), batch_size):
+                chosen = by_length[start : start + batch_size]
+                vectors[chosen] = self.forward(tokens.select(chosen)).float().cpu().numpy()
+                bar.update(len(chosen))
+        self.model.train(was_training)
+        return vectors[inverse]
+
+    def __call__(self, pairs: Iterable[Any], **kwargs: Any) -> np.ndarray:
+        return self.encode(pairs, **kwargs)
+
+    # one folder: Hugging Face weights and tokenizer plus relvec_config.json
+
+    def save(self, folder: str | os.PathLike[str]) -> Path:
+        """Write the encoder so that ``RelationEncoder(folder)`` gives identical embeddings."""
+        settings = {"template": self.template.text, "pooling": self.pooling, "base_encoder": self.source}
+        return save_folder(folder, self.tokenizer, self.model, settings)
+
+
+def _check_options(batch_size: Any, max_length: Any) -> None:
+    check_positive_int("batch_size", batch_size)
+    if max_length is not None:
+        check_positive_int("max_length", max_length)
+
+
+def _encoder_limit(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> int:
+    """The longest input the encoder takes: the tokenizer's limit, unless it is the 'no limit' sentinel."""
+    limits = [getattr(model.config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)]
+    # RoBERTa-style models reserve two position slots (padding offset): the tokenizer's limit is the real one.
+    finite = [int(limit) for limit in limits if isinstance(limit, int) and 0 < limit < 1_000_000]
+    return min(finite) if finite else 512
+
+
+__all__ = ["RelationEncoder", "TokenizedPairs", "DEFAULT_ENCODER"]

