@@ -162,7 +162,7 @@ class RelationEncoder:
     def _tokenize(self, pairs: list[Pair]) -> TokenizedPairs:
         ids = self.tokenizer(self._render(pairs), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
         mask_id = self.tokenizer.mask_token_id
-        for i, (pair, tokens) in enumerate(zip(pairs, ids)):
+        for i, (pair, tokens) in enumerate(zip(pairs, ids, strict=True)):
             if len(tokens) > self.max_length:
                 raise invalid(
                     f"pairs[{i}]",

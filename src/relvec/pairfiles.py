@@ -145,12 +145,13 @@ class JsonlWriter:
 
     def __init__(self, path: str | Path | None) -> None:
         self._owned = path is not None
-        self.stream: IO[str] = Path(path).open("w", encoding="utf-8") if path is not None else sys.stdout
+        # The writer owns its file until close(), like the NpyWriter.
+        self.stream: IO[str] = Path(path).open("w", encoding="utf-8") if path is not None else sys.stdout  # noqa: SIM115
 
     def write(self, pairs: list[Pair], rows: np.ndarray) -> None:
         lines = (
             json.dumps({"head": head, "tail": tail, "embedding": row}, ensure_ascii=False)
-            for (head, tail), row in zip(pairs, rows.tolist())
+            for (head, tail), row in zip(pairs, rows.tolist(), strict=True)
         )
         self.stream.write("\n".join(lines) + "\n")
 
