@@ -160,6 +160,8 @@ class RelationEncoder:
         return [self.template.render(pair, mask) for pair in pairs]
 
     def _tokenize(self, pairs: list[Pair]) -> TokenizedPairs:
+        if not pairs:  # the tokenizer fails on an empty batch
+            return TokenizedPairs([], [])
         ids = self.tokenizer(self._render(pairs), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
         mask_id = self.tokenizer.mask_token_id
         for i, (pair, tokens) in enumerate(zip(pairs, ids, strict=True)):

@@ -40,7 +40,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # e.g. `relvec embed ... | head`
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,104 @@
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from relvec import RelationEncoder
+from relvec.cli import main
+
+PAIRS = [("paris", "france"), ("cat", "animal"), ("paris", "france"), ("big", "bigger"), ("x", "y")]
+
+
+def write_tsv(path, pairs):
+    path.write_text("".join(f"{h}\t{t}\n" for h, t in pairs), encoding="utf-8")
+    return path
+
+
+def test_tsv_to_npy_streams_in_chunks_and_equals_one_call(tiny_encoder_dir, tmp_path):
+    source = write_tsv(tmp_path / "pairs.tsv", PAIRS)
+    out = tmp_path / "vectors.npy"
+    code = main(["embed", str(source), "-o", str(out), "-m", str(tiny_encoder_dir), "--chunk-size", "2", "-q"])
+    assert code == 0
+    expected = RelationEncoder(tiny_encoder_dir, device="cpu").encode(PAIRS)
+    np.testing.assert_allclose(np.load(out), expected, atol=1e-5)
+
+
+def test_jsonl_in_jsonl_out(tiny_encoder_dir, tmp_path):
+    source = tmp_path / "pairs.jsonl"
+    source.write_text('["paris", "france"]\n\n{"head": "cat", "tail": "animal"}\n', encoding="utf-8")
+    out = tmp_path / "vectors.jsonl"
+    assert main(["embed", str(source), "-o", str(out), "-m", str(tiny_encoder_dir), "-q"]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["head"], r["tail"]) for r in rows] == [("paris", "france"), ("cat", "animal")]
+    expected = RelationEncoder(tiny_encoder_dir, device="cpu").encode([("paris", "france"), ("cat", "animal")])
+    np.testing.assert_allclose(np.array([r["embedding"] for r in rows]), expected, atol=1e-6)
+
+
+def test_stdin_to_stdout(tiny_encoder_dir, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("paris\tfrance\ncat\tanimal\n"))
+    assert main(["embed", "-m", str(tiny_encoder_dir), "-q"]) == 0
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.out.splitlines()]
+    assert len(rows) == 2 and len(rows[0]["embedding"]) == 32
+    assert captured.err == ""
+
+
+def test_progress_bar_on_stderr_unless_quiet(tiny_encoder_dir, tmp_path, capsys):
+    source = write_tsv(tmp_path / "pairs.tsv", PAIRS)
+    main(["embed", str(source), "-o", str(tmp_path / "v.npy"), "-m", str(tiny_encoder_dir)])
+    err = capsys.readouterr().err
+    assert "embedding" in err and "5/5" in err and "pair/s" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("paris\tfrance\ncat\n", "pairs.tsv, line 2: expected 'head<TAB>tail'; got 'cat'"),
+        ("paris\tfrance\n\t animal\n", r"pairs.tsv, line 2\[0\] \(head\) must be a non-empty word"),
+    ],
+)
+def test_bad_line_is_one_line_error_before_model_load(tmp_path, capsys, content, message):
+    source = tmp_path / "pairs.tsv"
+    source.write_text(content, encoding="utf-8")
+    # A model folder that does not exist: the bad line must be reported first, so no model is needed.
+    assert main(["embed", str(source), "-o", str(tmp_path / "v.npy"), "-m", str(tmp_path / "none"), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("relvec embed: error: ") and "\n" not in err
+    assert __import__("re").search(message, err)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.tsv"], "input file 'missing.tsv' does not exist"),
+        (["x.csv"], "input 'x.csv': cannot tell its format from the suffix"),
+        (["-", "-o", "out.txt"], "--output 'out.txt': cannot tell its format from the suffix"),
+        (["-", "--output-format", "npy"], "--output-format npy needs an --output file"),
+        (["-", "--chunk-size", "0"], "--chunk-size must be a positive integer; got 0"),
+        (["-", "-p", "avg"], "pooling must be one of 'mask', 'average', 'average_no_mask', 'cls'; got 'avg'"),
+    ],
+)
+def test_bad_arguments(tmp_path, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("paris\tfrance\n"))
+    assert main(["embed", *args, "-q"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_console_script_exits_non_zero_without_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "relvec", "embed", str(tmp_path / "nope.tsv")], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"relvec embed: error: input file '{tmp_path / 'nope.tsv'}' does not exist"
+
+
+@pytest.mark.integration
+def test_embed_with_the_embedded_default(tmp_path, capsys):
+    source = write_tsv(tmp_path / "pairs.tsv", [("paris", "france"), ("tokyo", "japan")])
+    assert main(["embed", str(source), "-q"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [len(r["embedding"]) for r in rows] == [384, 384]

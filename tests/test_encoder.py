@@ -1,0 +1,206 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from relvec import RelationEncoder, RelvecError
+from relvec import models as relvec_models
+
+PAIRS = [("paris", "france"), ("cat", "animal"), ("a", "b")]
+LONG = ("a very long head phrase with many words", "an even longer tail phrase with yet more words in it")
+
+
+def reference_vector(encoder, pair, pooling):
+    """Pool one unpadded prompt by hand from the model's own hidden states."""
+    ids = encoder.tokenizer(encoder.prompts([pair]))["input_ids"][0]
+    with torch.no_grad():
+        hidden = encoder.model(input_ids=torch.tensor([ids])).last_hidden_state[0].numpy()
+    mask_at = ids.index(encoder.tokenizer.mask_token_id)
+    if pooling == "mask":
+        return hidden[mask_at]
+    if pooling == "cls":
+        return hidden[0]
+    if pooling == "average":
+        return hidden.mean(axis=0)
+    return np.delete(hidden, mask_at, axis=0).mean(axis=0)
+
+
+@pytest.mark.parametrize("pooling", ["mask", "average", "average_no_mask", "cls"])
+def test_each_pooling_matches_a_hand_pooled_unpadded_prompt(tiny_encoder_dir, pooling):
+    encoder = RelationEncoder(tiny_encoder_dir, pooling=pooling, device="cpu")
+    # The short pair is batched with a much longer one, so it is padded: a sum or padded mean would differ.
+    vectors = encoder.encode([("cat", "animal"), LONG])
+    np.testing.assert_allclose(vectors[0], reference_vector(encoder, ("cat", "animal"), pooling), atol=1e-5)
+    np.testing.assert_allclose(vectors[1], reference_vector(encoder, LONG, pooling), atol=1e-5)
+
+
+def test_mean_is_a_mean_whatever_the_batch(tiny_encoder):
+    alone = tiny_encoder.encode([("cat", "animal")])
+    with_longer = tiny_encoder.encode([LONG, ("cat", "animal"), ("x" * 30, "y " * 20)])
+    np.testing.assert_allclose(with_longer[1], alone[0], atol=1e-5)
+
+
+def test_output_in_input_order_and_duplicates_encoded_once(tiny_encoder, monkeypatch):
+    seen = []
+    forward = tiny_encoder.forward
+    monkeypatch.setattr(tiny_encoder, "forward", lambda batch: seen.append(len(batch)) or forward(batch))
+    pairs = [LONG, ("cat", "animal"), LONG, ("paris", "france"), ("cat", "animal")]
+    vectors = tiny_encoder.encode(pairs, batch_size=2)
+    assert sum(seen) == 3  # three distinct pairs
+    singles = np.stack([tiny_encoder.encode([pair])[0] for pair in pairs])
+    np.testing.assert_allclose(vectors, singles, atol=1e-5)
+    assert vectors.dtype == np.float32 and vectors.shape == (5, tiny_encoder.dim)
+
+
+def test_batches_are_sorted_by_length_and_padded_per_batch(tiny_encoder, monkeypatch):
+    widths = []
+    forward = tiny_encoder.forward
+    monkeypatch.setattr(
+        tiny_encoder, "forward", lambda batch: widths.append(max(map(len, batch.ids))) or forward(batch)
+    )
+    tiny_encoder.encode([("a", "b"), LONG, ("c", "d"), ("e", "f")], batch_size=2)
+    short = len(tiny_encoder.tokenize([("a", "b")]).ids[0])
+    assert widths == [len(tiny_encoder.tokenize([LONG]).ids[0]), short]
+
+
+def test_normalize_gives_unit_vectors(tiny_encoder_dir):
+    vectors = RelationEncoder(tiny_encoder_dir, normalize=True, device="cpu").encode(PAIRS)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+
+
+def test_words_are_stripped(tiny_encoder):
+    np.testing.assert_array_equal(
+        tiny_encoder.encode([(" cat ", "animal\t")]), tiny_encoder.encode([("cat", "animal")])
+    )
+
+
+def test_empty_input_gives_an_empty_array(tiny_encoder):
+    assert tiny_encoder.encode([]).shape == (0, tiny_encoder.dim)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "message"),
+    [
+        ([("cat", "")], r"pairs\[0\]\[1\] \(tail\) must be a non-empty word; got ''"),
+        ([("cat", "animal"), ("  ", "x")], r"pairs\[1\]\[0\] \(head\) must be a non-empty word; got '  '"),
+        ([("cat", 3)], r"pairs\[0\]\[1\] \(tail\) must be a string; got 3"),
+        ([("cat", "animal", "x")], r"pairs\[0\] must be a \(head, tail\) pair of two words"),
+        (["cat"], r"pairs\[0\] must be a \(head, tail\) pair of two words; got 'cat'"),
+        ("cat", r"pairs must be a list of \(head, tail\) pairs"),
+        ([("[MASK]", "x")], r"pairs\[0\] must be words without the mask token '\[MASK\]'"),
+    ],
+)
+def test_bad_pairs_are_named(tiny_encoder, monkeypatch, pairs, message):
+    monkeypatch.setattr(tiny_encoder, "forward", lambda batch: pytest.fail("model ran on bad input"))
+    with pytest.raises(RelvecError, match=message):
+        tiny_encoder.encode(pairs)
+
+
+def test_prompt_longer_than_the_limit_is_an_error_never_cut(tiny_encoder_dir):
+    encoder = RelationEncoder(tiny_encoder_dir, max_length=30, device="cpu")
+    with pytest.raises(RelvecError, match=r"pairs\[1\] must be a pair whose prompt fits the encoder's 30 tokens"):
+        encoder.encode([("cat", "animal"), ("word " * 20, "x")])
+
+
+def test_limit_defaults_to_the_encoders_position_limit(tiny_encoder):
+    assert tiny_encoder.max_length == 128
+
+
+@pytest.fixture
+def no_model_load(monkeypatch):
+    monkeypatch.setattr(relvec_models, "load_pretrained", lambda source: pytest.fail("loaded a model"))
+    monkeypatch.setattr("relvec.encoder.load_pretrained", lambda source: pytest.fail("loaded a model"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"pooling": "avg"}, "pooling must be one of 'mask', 'average', 'average_no_mask', 'cls'; got 'avg'"),
+        ({"template": "z"}, "template must be one of the names a, b, c, d, e"),
+        ({"template": "<subj> <obj>"}, "exactly one <mask>"),
+        ({"batch_size": 0}, "batch_size must be a positive integer; got 0"),
+        ({"max_length": -1}, "max_length must be a positive integer; got -1"),
+    ],
+)
+def test_bad_options_fail_before_loading(tiny_encoder_dir, no_model_load, kwargs, message):
+    with pytest.raises(RelvecError, match=message):
+        RelationEncoder(tiny_encoder_dir, **kwargs)
+
+
+def test_missing_folder(no_model_load, tmp_path):
+    with pytest.raises(RelvecError, match="encoder must be an existing model folder"):
+        RelationEncoder(str(tmp_path / "nowhere" / "model"))
+
+
+def test_folder_without_config_is_not_a_model_folder(no_model_load, tmp_path):
+    with pytest.raises(RelvecError, match="has no config.json: it is not a Hugging Face or relvec model folder"):
+        RelationEncoder(tmp_path)
+
+
+def test_corrupt_weights_are_reported(tiny_encoder_dir, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_encoder_dir, broken)
+    weights = broken / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(RelvecError, match=f"could not load an encoder from model folder {broken}"):
+        RelationEncoder(broken)
+
+
+def test_save_and_load_round_trip(tiny_encoder_dir, tmp_path):
+    original = RelationEncoder(tiny_encoder_dir, template="a", pooling="mask", device="cpu")
+    original.save(tmp_path / "saved")
+    config = json.loads((tmp_path / "saved" / "relvec_config.json").read_text())
+    assert config["format_version"] == 1 and config["pooling"] == "mask"
+    reloaded = RelationEncoder(tmp_path / "saved", device="cpu")
+    assert reloaded.template == original.template and reloaded.pooling == "mask"
+    np.testing.assert_array_equal(reloaded.encode(PAIRS), original.encode(PAIRS))
+
+
+def test_explicit_options_override_the_stored_ones(tiny_encoder_dir, tmp_path):
+    RelationEncoder(tiny_encoder_dir, template="a", pooling="mask", device="cpu").save(tmp_path / "saved")
+    assert RelationEncoder(tmp_path / "saved", pooling="cls", device="cpu").pooling == "cls"
+
+
+def test_newer_format_version_is_refused(tiny_encoder_dir, tmp_path):
+    RelationEncoder(tiny_encoder_dir, device="cpu").save(tmp_path / "saved")
+    (tmp_path / "saved" / "relvec_config.json").write_text('{"format_version": 99}')
+    with pytest.raises(RelvecError, match="format_version 99; this relvec reads versions up to 1"):
+        RelationEncoder(tmp_path / "saved")
+
+
+@pytest.mark.parametrize(
+    "relbert_config",
+    [
+        {
+            "template": "Today, I finally discovered the relation between <subj> and <obj> : <mask>",
+            "aggregation_mode": "mask",
+        },
+        {"template_type": "c", "mode": "mask"},  # relbert < 2.0
+    ],
+)
+def test_reference_implementation_folder(tiny_encoder_dir, tmp_path, relbert_config):
+    folder = tmp_path / "relbert"
+    shutil.copytree(tiny_encoder_dir, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["relbert_config"] = relbert_config
+    (folder / "config.json").write_text(json.dumps(config))
+    encoder = RelationEncoder(folder, device="cpu")
+    assert encoder.template.name == "c" and encoder.pooling == "mask"
+    np.testing.assert_allclose(
+        encoder.encode([("cat", "animal")])[0], reference_vector(encoder, ("cat", "animal"), "mask"), atol=1e-5
+    )
+
+
+@pytest.mark.integration
+def test_embedded_default_encoder_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    encoder = RelationEncoder(device="cpu")
+    assert encoder.source == "all-MiniLM-L6-v2" and encoder.dim == 384
+    assert (encoder.template.name, encoder.pooling) == ("d", "average_no_mask")
+    vectors = encoder.encode([("paris", "france"), ("tokyo", "japan"), ("paris", "france")])
+    assert vectors.shape == (3, 384)
+    # Values measured once with this encoder (template d, average_no_mask).
+    np.testing.assert_allclose(vectors[0, :4], [0.006344, -0.036466, 0.086496, -0.274220], atol=1e-4)
+    np.testing.assert_array_equal(vectors[0], vectors[2])
