@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+if SHARED_DATA.is_dir():
+    # Loaders read the data folder from RELVEC_DATA; tests and CI use the shared copy beside the checkout.
+    os.environ.setdefault("RELVEC_DATA", str(SHARED_DATA))
 
 
 @pytest.fixture(scope="session")
