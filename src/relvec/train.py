@@ -1,0 +1,362 @@
+"""Contrastive fine-tuning of a relation encoder, as one readable loop.
+
+Recipe: for each epoch, steps of several relations (``relvec.sampler``); each step encodes its distinct
+pairs once, computes the loss, clips gradients and takes an AdamW step under a warm-up then linear-decay
+learning rate. After each epoch the model is scored on the validation relations served as analogy
+questions; the best epoch is saved as the output folder, which ``RelationEncoder(folder)`` loads.
+
+A checkpoint (weights, optimiser, scheduler, random state, position) is written after every epoch and when
+the run is interrupted (Ctrl-C, SIGTERM); ``resume=True`` continues from it and ends with the same weights
+as an uninterrupted run with the same seed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import shutil
+import signal
+import time
+from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from relvec.errors import RelvecError, check_choice, check_positive_int, invalid
+from relvec.losses import LOSSES, make_loss
+from relvec.pooling import check_pooling
+from relvec.prompt import Template
+from relvec.sampler import RelationSampler, Step, check_relations
+
+CHECKPOINT = "checkpoint"
+LOG = "train_log.jsonl"
+RUN_CONFIG = "train_config.json"
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; saved with it so that a resume can check it is the same run."""
+
+    encoder: str = "all-MiniLM-L6-v2"
+    template: str = "d"
+    pooling: str = "average_no_mask"
+    loss: str = "infonce"
+    temperature: float = 0.05
+    margin: float = 0.2
+    data: str = "semeval"  # "semeval" or a path to a relation-set JSONL file
+    exclude: list[str] = field(default_factory=list)
+    epochs: int = 10
+    max_steps: int | None = None
+    relations_per_step: int = 8
+    lr: float = 2e-5
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    seed: int = 0
+    device: str | None = None
+
+    def check(self) -> None:
+        """Raise on the first bad value, before any data or model is loaded."""
+        Template.from_name_or_text(self.template)
+        check_pooling(self.pooling)
+        check_choice("loss", self.loss, LOSSES)
+        make_loss(self.loss, self.temperature, self.margin)  # checks temperature and margin ranges
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("relations_per_step", self.relations_per_step)
+        if self.max_steps is not None:
+            check_positive_int("max_steps", self.max_steps)
+        if not isinstance(self.lr, (int, float)) or not 0 < self.lr < 1:
+            raise invalid("lr", self.lr, "a learning rate in (0, 1)")
+        if not isinstance(self.warmup, (int, float)) or not 0 <= self.warmup < 1:
+            raise invalid("warmup", self.warmup, "a fraction of the steps in [0, 1)")
+        if not isinstance(self.weight_decay, (int, float)) or self.weight_decay < 0:
+            raise invalid("weight_decay", self.weight_decay, "a number >= 0")
+        if not isinstance(self.max_grad_norm, (int, float)) or self.max_grad_norm <= 0:
+            raise invalid("max_grad_norm", self.max_grad_norm, "a number > 0")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise invalid("seed", self.seed, "an integer >= 0")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], source: str = "config") -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise RelvecError(f"{source}: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class TrainResult:
+    output: Path
+    best_epoch: int
+    best_accuracy: float
+    validation: list[float]  # accuracy (%) after each epoch
+    seconds: float
+
+
+class TrainingInterrupted(RelvecError):
+    """Raised after an interrupted run has saved its checkpoint."""
+
+
+# ----------------------------------------------------------------------------------------------- data
+
+
+def load_relations(config: TrainConfig, data_dir: str | os.PathLike[str] | None = None):
+    """The run's relation set (train and validation relations) from SemEval-2012 or a user file."""
+    from relvec import data
+
+    if config.data == "semeval":
+        relations = data.load_semeval(data_dir, exclude=config.exclude)
+    else:
+        if config.exclude:
+            raise RelvecError("exclude applies to data 'semeval'; edit your relation file instead")
+        relations = data.load_relation_file(config.data)
+    check_relations(relations.train)
+    return relations
+
+
+# ------------------------------------------------------------------------------------------- the folder
+
+
+def prepare_output(output: Path, config: TrainConfig, *, resume: bool, overwrite: bool) -> bool:
+    """Make ``output`` ready; return True when there is a checkpoint to resume from.
+
+    A folder holding another run is refused unless told to overwrite it or to resume the same run.
+    """
+    if resume and overwrite:
+        raise RelvecError("choose either resume or overwrite, not both")
+    if output.exists() and not output.is_dir():
+        raise invalid("output", str(output), "a folder (it is a file)")
+    if not output.exists() or not any(output.iterdir()):
+        if resume:
+            raise RelvecError(f"nothing to resume: {output} holds no run")
+        output.mkdir(parents=True, exist_ok=True)
+        return False
+    if overwrite:
+        shutil.rmtree(output)
+        output.mkdir(parents=True)
+        return False
+    if not resume:
+        raise RelvecError(f"output folder {output} already holds files; pass resume to continue it or overwrite")
+    saved_file = output / RUN_CONFIG
+    if not saved_file.is_file() or not (output / CHECKPOINT / "state.pt").is_file():
+        raise RelvecError(f"cannot resume: {output} has no {RUN_CONFIG} or no {CHECKPOINT}/state.pt")
+    saved = json.loads(saved_file.read_text(encoding="utf-8"))
+    differing = sorted(k for k, v in config.to_dict().items() if saved.get(k) != v and k != "device")
+    if differing:
+        raise RelvecError(f"cannot resume {output}: the run used different {', '.join(differing)}")
+    return True
+
+
+def _save_checkpoint(folder: Path, model: torch.nn.Module, state: dict[str, Any]) -> None:
+    """Write the checkpoint to a fresh folder and swap it in, so a crash mid-write keeps the previous one."""
+    fresh = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    torch.save({"model": model.state_dict(), **state}, fresh / "state.pt")
+    old = folder.with_name(folder.name + ".old")
+    if folder.exists():
+        folder.rename(old)
+    fresh.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _load_checkpoint(folder: Path) -> dict[str, Any]:
+    try:
+        return torch.load(folder / "state.pt", map_location="cpu", weights_only=False)
+    except Exception as error:  # a truncated or foreign file: say which, not a pickle traceback
+        raise RelvecError(f"checkpoint {folder / 'state.pt'} is corrupt ({type(error).__name__}: {error})") from error
+
+
+def _random_state() -> dict[str, Any]:
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+
+
+def _set_random_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])
+
+
+@contextmanager
+def _stop_requests():
+    """Turn the first SIGINT/SIGTERM into a request to stop at the next step boundary (a second one kills)."""
+    requested = {"signal": None}
+
+    def handler(signum, frame):
+        if requested["signal"] is not None:
+            raise KeyboardInterrupt
+        requested["signal"] = signum
+
+    previous = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread: signals stay as they are
+        pass
+    try:
+        yield requested
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+# ------------------------------------------------------------------------------------------------ train
+
+
+def _learning_rate_schedule(total_steps: int, warmup: float) -> Callable[[int], float]:
+    warmup_steps = int(round(warmup * total_steps))
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+
+    return factor
+
+
+def _tensors(step: Step, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    return (
+        torch.from_numpy(step.anchors).to(device),
+        torch.from_numpy(step.positives).to(device),
+        torch.from_numpy(step.negatives).to(device),
+    )
+
+
+def train(
+    config: TrainConfig,
+    output: str | os.PathLike[str],
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    on_step: Callable[[dict[str, Any]], None] | None = None,
+) -> TrainResult:
+    """Fine-tune ``config.encoder`` and save the best epoch to ``output``; see the module docstring."""
+    from relvec.encoder import RelationEncoder
+    from relvec.evaluate.analogy import analogy_accuracy
+
+    config.check()
+    output = Path(output)
+    relations = load_relations(config, data_dir)
+    questions = relations.validation_questions(seed=config.seed)
+    resuming = prepare_output(output, config, resume=resume, overwrite=overwrite)
+    (output / RUN_CONFIG).write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+    torch.manual_seed(config.seed)
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    encoder = RelationEncoder(config.encoder, config.template, config.pooling, device=config.device)
+    model = encoder.model
+    loss_fn = make_loss(config.loss, config.temperature, config.margin)
+    sampler = RelationSampler(relations.train, config.relations_per_step, seed=config.seed)
+    total_steps = sampler.steps_per_epoch() * config.epochs
+    if config.max_steps is not None:
+        total_steps = min(total_steps, config.max_steps)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _learning_rate_schedule(total_steps, config.warmup))
+    # bf16 autocast on a GPU; full precision on the CPU, where bf16 matmuls are slower on most machines.
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if encoder.device.type == "cuda" else nullcontext()
+
+    position = {"epoch": 0, "step_in_epoch": 0, "global_step": 0}
+    history: list[float] = []
+    best = {"epoch": -1, "accuracy": -1.0}
+    if resuming:
+        state = _load_checkpoint(output / CHECKPOINT)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        _set_random_state(state["random"])
+        position, history, best = state["position"], state["history"], state["best"]
+
+    def checkpoint() -> None:
+        _save_checkpoint(
+            output / CHECKPOINT,
+            model,
+            {
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "random": _random_state(),
+                "position": dict(position),
+                "history": list(history),
+                "best": dict(best),
+            },
+        )
+
+    started = time.perf_counter()
+    log = (output / LOG).open("a", encoding="utf-8")
+    bar = tqdm(total=total_steps, initial=position["global_step"], unit="step", desc="training", disable=not progress)
+    try:
+        with _stop_requests() as stop:
+            while position["global_step"] < total_steps:
+                steps = sampler.epoch(position["epoch"])
+                model.train()
+                while position["step_in_epoch"] < len(steps) and position["global_step"] < total_steps:
+                    if stop["signal"] is not None:
+                        checkpoint()
+                        raise TrainingInterrupted(
+                            f"interrupted at step {position['global_step']}; checkpoint saved in "
+                            f"{output / CHECKPOINT}; resume to continue"
+                        )
+                    step = steps[position["step_in_epoch"]]
+                    with autocast:
+                        embeddings = encoder.forward(encoder.tokenize(step.pairs))
+                        loss = loss_fn(embeddings.float(), *_tensors(step, encoder.device))
+                    lr = scheduler.get_last_lr()[0]
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                    optimizer.step()
+                    scheduler.step()
+                    position["step_in_epoch"] += 1
+                    position["global_step"] += 1
+                    record = {
+                        "kind": "step",
+                        "epoch": position["epoch"],
+                        "step": position["global_step"],
+                        "loss": round(loss.item(), 6),
+                        "grad_norm": round(float(grad_norm), 4),
+                        "lr": lr,
+                        "pairs": len(step.pairs),
+                    }
+                    log.write(json.dumps(record) + "\n")
+                    bar.set_postfix(loss=f"{record['loss']:.3f}", epoch=position["epoch"] + 1)
+                    bar.update(1)
+                    if on_step is not None:
+                        on_step(record)
+                # End of an epoch (or of the step budget): select, save, checkpoint.
+                accuracy = analogy_accuracy(encoder, questions)["accuracy"]
+                history.append(accuracy)
+                log.write(
+                    json.dumps(
+                        {
+                            "kind": "epoch",
+                            "epoch": position["epoch"],
+                            "validation_accuracy": accuracy,
+                            "seconds": round(time.perf_counter() - started, 2),
+                        }
+                    )
+                    + "\n"
+                )
+                log.flush()
+                if accuracy > best["accuracy"]:
+                    best = {"epoch": position["epoch"], "accuracy": accuracy}
+                    encoder.save(output)
+                position["epoch"] += 1
+                position["step_in_epoch"] = 0
+                checkpoint()
+    finally:
+        bar.close()
+        log.close()
+    return TrainResult(output, best["epoch"], best["accuracy"], history, time.perf_counter() - started)

@@ -1,0 +1,168 @@
+import json
+import os
+import signal
+
+import pytest
+import torch
+
+from relvec import RelationEncoder, RelvecError
+from relvec.cli import main
+from relvec.train import CHECKPOINT, TrainConfig, TrainingInterrupted, train
+
+RELATIONS = {
+    "capital": [("paris", "france"), ("tokyo", "japan"), ("rome", "italy"), ("berlin", "germany"), ("oslo", "norway")],
+    "comparative": [("big", "bigger"), ("small", "smaller"), ("tall", "taller"), ("fast", "faster"), ("old", "older")],
+    "plural": [("cat", "cats"), ("dog", "dogs"), ("car", "cars"), ("tree", "trees"), ("book", "books")],
+    "opposite": [("hot", "cold"), ("up", "down"), ("left", "right"), ("wet", "dry"), ("open", "closed")],
+}
+NEGATIVES = [("france", "paris"), ("bigger", "big"), ("cats", "cat")]
+
+
+@pytest.fixture
+def relation_file(tmp_path):
+    path = tmp_path / "relations.jsonl"
+    lines = [
+        json.dumps({"relation": name, "positives": pairs, "negatives": NEGATIVES, "parent": name})
+        for name, pairs in RELATIONS.items()
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def config(tiny_encoder_dir, relation_file):
+    return TrainConfig(
+        encoder=str(tiny_encoder_dir),
+        data=str(relation_file),
+        epochs=3,
+        relations_per_step=2,
+        lr=1e-3,
+        warmup=0.5,
+        device="cpu",
+    )
+
+
+def final_weights(output):
+    return torch.load(output / CHECKPOINT / "state.pt", weights_only=False)["model"]
+
+
+def assert_same_weights(a, b):
+    assert a.keys() == b.keys()
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+
+
+def test_training_writes_a_loadable_model_and_a_log(config, tmp_path):
+    result = train(config, tmp_path / "run", progress=False)
+    assert len(result.validation) == 3 and result.best_epoch in (0, 1, 2)
+    assert result.best_accuracy == max(result.validation)
+    log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    steps = [r for r in log if r["kind"] == "step"]
+    assert len(steps) == 3 * 2  # 4 relations, 2 per step, 3 epochs
+    assert [r["validation_accuracy"] for r in log if r["kind"] == "epoch"] == result.validation
+    assert steps[0]["lr"] < steps[1]["lr"]  # warm-up
+    encoder = RelationEncoder(tmp_path / "run", device="cpu")
+    assert encoder.encode([("paris", "france")]).shape == (1, 32)
+
+
+def test_training_changes_the_encoder_and_lowers_the_loss(config, tmp_path):
+    config.epochs = 8
+    before = RelationEncoder(config.encoder, device="cpu").encode([("paris", "france")])
+    train(config, tmp_path / "run", progress=False)
+    after = RelationEncoder(tmp_path / "run", device="cpu").encode([("paris", "france")])
+    assert not torch.allclose(torch.from_numpy(before), torch.from_numpy(after))
+    losses = [
+        json.loads(line)["loss"]
+        for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()
+        if '"step"' in line
+    ]
+    assert sum(losses[-4:]) < sum(losses[:4])
+
+
+def test_same_seed_same_weights(config, tmp_path):
+    train(config, tmp_path / "a", progress=False)
+    train(config, tmp_path / "b", progress=False)
+    assert_same_weights(final_weights(tmp_path / "a"), final_weights(tmp_path / "b"))
+
+
+def test_interrupt_then_resume_equals_an_uninterrupted_run(config, tmp_path):
+    train(config, tmp_path / "straight", progress=False)
+
+    def interrupt_at_step_3(record):
+        if record["step"] == 3:  # mid-epoch: epoch 2 of 3, first step done
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(TrainingInterrupted, match="interrupted at step 3; checkpoint saved"):
+        train(config, tmp_path / "resumed", progress=False, on_step=interrupt_at_step_3)
+    state = torch.load(tmp_path / "resumed" / CHECKPOINT / "state.pt", weights_only=False)
+    assert state["position"] == {"epoch": 1, "step_in_epoch": 1, "global_step": 3}
+    result = train(config, tmp_path / "resumed", progress=False, resume=True)
+    assert len(result.validation) == 3
+    assert_same_weights(final_weights(tmp_path / "straight"), final_weights(tmp_path / "resumed"))
+
+
+def test_an_occupied_output_folder_is_refused(config, tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    with pytest.raises(RelvecError, match="already holds files; pass resume to continue it or overwrite"):
+        train(config, tmp_path / "run", progress=False)
+    train(config, tmp_path / "run", progress=False, overwrite=True)
+    assert not (tmp_path / "run" / "notes.txt").exists()
+
+
+def test_resume_refuses_a_different_run(config, tmp_path):
+    train(config, tmp_path / "run", progress=False)
+    config.lr = 5e-4
+    with pytest.raises(RelvecError, match="the run used different lr"):
+        train(config, tmp_path / "run", progress=False, resume=True)
+
+
+def test_corrupt_checkpoint_is_reported_before_training(config, tmp_path):
+    train(config, tmp_path / "run", progress=False)
+    (tmp_path / "run" / CHECKPOINT / "state.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(RelvecError, match="checkpoint .*state.pt is corrupt"):
+        train(config, tmp_path / "run", progress=False, resume=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"loss": "nce"}, "loss must be one of 'infonce', 'infoloob', 'triplet'"),
+        ({"temperature": 0.0}, "temperature must be a number in"),
+        ({"loss": "triplet", "margin": 5}, "margin must be a number in"),
+        ({"template": "<subj> <obj>"}, "exactly one <mask>"),
+        ({"pooling": "max"}, "pooling must be one of"),
+        ({"lr": 2}, r"lr must be a learning rate in \(0, 1\)"),
+        ({"epochs": 0}, "epochs must be a positive integer"),
+    ],
+)
+def test_bad_options_fail_before_anything_loads(config, tmp_path, change, message):
+    for name, value in change.items():
+        setattr(config, name, value)
+    with pytest.raises(RelvecError, match=message):
+        train(config, tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_relation_set_with_one_relation_is_refused(config, tmp_path):
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"relation": "capital", "positives": RELATIONS["capital"]}) + "\n")
+    config.data = str(one)
+    with pytest.raises(RelvecError, match="training needs at least 2 relations; got 1"):
+        train(config, tmp_path / "run", progress=False)
+
+
+def test_cli_train_with_config_file_and_override(config, tmp_path, capsys):
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({**config.to_dict(), "epochs": 5}))
+    code = main(["train", "--config", str(recipe), "--epochs", "1", "-o", str(tmp_path / "run"), "-q"])
+    assert code == 0
+    assert json.loads((tmp_path / "run" / "train_config.json").read_text())["epochs"] == 1
+    assert "validation accuracy by epoch" in capsys.readouterr().err
+
+
+def test_cli_train_unknown_config_key(tmp_path, capsys):
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({"learning_rate": 0.1}))
+    assert main(["train", "--config", str(recipe), "-o", str(tmp_path / "run")]) == 2
+    assert "unknown option(s) learning_rate" in capsys.readouterr().err
