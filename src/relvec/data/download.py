@@ -17,6 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from relvec.cache import cache_dir
 from relvec.data.registry import DATASETS, Source, SplitSpec, get_spec
 from relvec.errors import RelvecError, check_choice
 
@@ -26,15 +27,8 @@ _TIMEOUT_S = 60
 
 
 def default_download_dir() -> Path:
-    """``<relvec cache>/data``: the same cache folder as :func:`relvec.models.cache_dir`.
-
-    Repeated here because ``relvec.models`` imports torch and ``relvec.data`` must not.
-    """
-    if os.environ.get("RELVEC_CACHE"):
-        cache = Path(os.environ["RELVEC_CACHE"])
-    else:
-        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "relvec"
-    return cache / "data"
+    """``<relvec cache>/data`` (:func:`relvec.cache.cache_dir`)."""
+    return cache_dir() / "data"
 
 
 def downloadable() -> list[str]:
