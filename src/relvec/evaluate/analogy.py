@@ -1,0 +1,136 @@
+"""Analogy questions: which candidate pair is related like the stem pair?
+
+The score of a candidate is the cosine between the stem's and the candidate's relation vectors; the highest
+score wins. Ties go to the lowest candidate index, every time (``np.argmax`` returns the first maximum), and
+the number of tied questions is reported, because some published files put the answer first (T-REX and
+ConceptNet validation) and a scorer that ties often would look better there than it is.
+
+Directions (``direction``):
+    ``forward``  cos(v(a, b), v(c, d)), the paper's scoring;
+    ``reverse``  cos(v(b, a), v(d, c)), the same question with every pair reversed;
+    ``both``     the mean of the two. (The reference implementation multiplies them, which turns two
+                 negative cosines into a high score; the mean keeps the scale of a cosine.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from relvec.errors import check_choice, invalid
+from relvec.evaluate.vectors import PairVectors, embed_pairs, percent, unit_rows
+from relvec.pairs import Pair
+
+DIRECTIONS = ("forward", "reverse", "both")
+
+
+def _reversed(pair: Pair) -> Pair:
+    return pair[1], pair[0]
+
+
+def check_questions(questions: Sequence[Any], argument: str = "questions") -> None:
+    """Reject an empty list or a question whose answer is not an index into its choices."""
+    if isinstance(questions, (str, bytes)) or not isinstance(questions, Sequence) or not questions:
+        raise invalid(argument, questions, "a non-empty list of analogy questions")
+    for i, question in enumerate(questions):
+        choices = getattr(question, "choices", None)
+        answer = getattr(question, "answer", None)
+        if not choices or getattr(question, "stem", None) is None:
+            raise invalid(f"{argument}[{i}]", question, "a question with a stem pair and at least one choice")
+        if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(choices):
+            raise invalid(f"{argument}[{i}].answer", answer, f"an index into its {len(choices)} choices")
+
+
+def _needed_pairs(questions: Sequence[Any], direction: str) -> list[Pair]:
+    pairs: list[Pair] = []
+    for question in questions:
+        forward = [tuple(question.stem), *(tuple(choice) for choice in question.choices)]
+        if direction in ("forward", "both"):
+            pairs.extend(forward)
+        if direction in ("reverse", "both"):
+            pairs.extend(_reversed(pair) for pair in forward)
+    return pairs
+
+
+def _cosines(unit: PairVectors, question: Any, reverse: bool) -> np.ndarray:
+    stem, choices = tuple(question.stem), [tuple(choice) for choice in question.choices]
+    if reverse:
+        stem, choices = _reversed(stem), [_reversed(choice) for choice in choices]
+    return unit[choices] @ unit[[stem]][0]
+
+
+def _score(unit: PairVectors, questions: Sequence[Any], direction: str) -> list[np.ndarray]:
+    scores = []
+    for question in questions:
+        if direction == "forward":
+            scores.append(_cosines(unit, question, reverse=False))
+        elif direction == "reverse":
+            scores.append(_cosines(unit, question, reverse=True))
+        else:
+            scores.append((_cosines(unit, question, False) + _cosines(unit, question, True)) / 2)
+    return scores
+
+
+def _embed(embedder: Any, questions: Sequence[Any], direction: str, progress: bool, what: str) -> PairVectors:
+    check_choice("direction", direction, DIRECTIONS)
+    check_questions(questions)
+    vectors = embed_pairs(embedder, _needed_pairs(questions, direction), progress=progress, what=what)
+    return PairVectors(vectors.index, unit_rows(vectors.vectors), vectors.unembedded)
+
+
+def analogy_scores(
+    embedder: Any, questions: Sequence[Any], *, direction: str = "forward", progress: bool = False
+) -> list[np.ndarray]:
+    """The score of every candidate: one float32 array (len(question.choices),) per question."""
+    return _score(_embed(embedder, questions, direction, progress, "the questions"), questions, direction)
+
+
+def predict(scores: np.ndarray) -> int:
+    """The winning candidate: the highest score, the lowest index among equal highest scores."""
+    return int(np.argmax(scores))
+
+
+def analogy_accuracy(
+    embedder: Any,
+    questions: Sequence[Any],
+    *,
+    direction: str = "forward",
+    progress: bool = False,
+    name: str = "the questions",
+) -> dict[str, Any]:
+    """Accuracy of ``embedder`` on analogy questions, overall and per ``prefix`` group.
+
+    ``embedder`` is anything with ``encode(pairs) -> float32 (n, dim)``; every distinct pair of all questions
+    is embedded in one call. ``questions`` have ``stem``, ``choices``, ``answer`` and ``prefix``
+    (:class:`relvec.data.AnalogyQuestion`).
+
+    Returns ``{"accuracy": percent, "correct", "total", "ties", "direction", "per_prefix": {prefix: {...}},
+    "distinct_pairs", "unembedded_pairs", "coverage"}``; percentages are rounded to 2 decimals.
+    """
+    unit = _embed(embedder, questions, direction, progress, name)
+    groups: dict[str, list[int]] = {}
+    correct = ties = 0
+    for question, scores in zip(questions, _score(unit, questions, direction), strict=True):
+        hit = predict(scores) == question.answer
+        ties += int(np.count_nonzero(scores == scores.max()) > 1)
+        correct += hit
+        group = groups.setdefault(str(getattr(question, "prefix", "") or ""), [0, 0])
+        group[0] += hit
+        group[1] += 1
+    return {
+        "accuracy": percent(correct, len(questions)),
+        "correct": correct,
+        "total": len(questions),
+        "ties": ties,
+        "direction": direction,
+        "per_prefix": {
+            prefix: {"accuracy": percent(hits, total), "correct": hits, "total": total}
+            for prefix, (hits, total) in sorted(groups.items())
+        },
+        **unit.coverage(),
+    }
+
+
+__all__ = ["DIRECTIONS", "analogy_accuracy", "analogy_scores", "check_questions", "predict"]
