@@ -1,0 +1,155 @@
+"""``relvec evaluate MODEL``: score a model or a baseline on every benchmark and write a report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from relvec.baselines import is_baseline
+from relvec.cli.options import add_encoder_options
+from relvec.errors import RelvecError, check_choice
+
+LEXICAL_METRICS = ("f1_micro", "f1_macro", "accuracy")
+DIRECTIONS = ("forward", "reverse", "both")
+SPLITS = ("test", "valid")
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "evaluate",
+        help="evaluate a model or baseline on the benchmarks",
+        description=(
+            "Evaluate MODEL (a trained relvec folder, an encoder name such as all-MiniLM-L6-v2 for the untrained "
+            "encoder, or 'glove' for the GloVe difference baseline) on analogy questions, lexical relation "
+            "classification and relation mapping. Prints a table; with --output also writes results.json, "
+            "run.json, results.md (beside the published numbers) and results.png."
+        ),
+    )
+    parser.add_argument("model_name", nargs="?", metavar="MODEL", help="model folder, encoder name, or 'glove'")
+    parser.add_argument(
+        "-d",
+        "--datasets",
+        nargs="+",
+        default=["all"],
+        metavar="NAME",
+        help="datasets or groups: analogy, lexical, mapping, all (default); sat only when named "
+        "(u2 u4 google bats scan nell_one t_rex conceptnet sat bless cogalexv evalution khn root09 relation_mapping)",
+    )
+    parser.add_argument("-o", "--output", default=None, help="folder for the report files")
+    parser.add_argument("--data-dir", default=None, help="data folder laid out like shared/data (default $RELVEC_DATA)")
+    parser.add_argument("--split", default="test", help="analogy split: test (default) or valid")
+    parser.add_argument("--direction", default="forward", help="analogy scoring: forward (default), reverse or both")
+    parser.add_argument(
+        "--metric",
+        default="f1_micro",
+        help="lexical metric in the table and chart: f1_micro (default), f1_macro, accuracy",
+    )
+    parser.add_argument(
+        "--compare", nargs="+", default=[], metavar="RUN", help="earlier --output folders to show beside this run"
+    )
+    add_encoder_options(parser)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(run=run)
+
+
+def _model_argument(args: argparse.Namespace) -> str:
+    if args.model_name and args.model and args.model_name != args.model:
+        raise RelvecError(f"give the model once: MODEL {args.model_name!r} and --model {args.model!r} differ")
+    model = args.model_name or args.model
+    if not model:
+        raise RelvecError("MODEL is required: a model folder, an encoder name (e.g. all-MiniLM-L6-v2) or 'glove'")
+    if is_baseline(model):
+        return model
+    path = Path(model).expanduser()
+    # A missing folder would otherwise be taken for a Hugging Face name and fail later as "are you online?".
+    looks_local = model.startswith((".", "/", "~")) or (os.sep in model and path.parent.is_dir())
+    if looks_local and not path.exists():
+        raise RelvecError(f"MODEL {model!r}: no such model folder")
+    if path.is_file():
+        raise RelvecError(
+            f"MODEL {model!r} is a file; give a model folder (with config.json), an encoder name or 'glove'"
+        )
+    if path.is_dir() and not ((path / "config.json").is_file() or (path / "relvec_config.json").is_file()):
+        raise RelvecError(f"MODEL {model!r} is not a relvec or Hugging Face model folder (it has no config.json)")
+    return model
+
+
+def _label(embedder: object, model: str) -> str:
+    from relvec.baselines import GloveDifference
+
+    if isinstance(embedder, GloveDifference):
+        return "GloVe 6B 50d difference"
+    name = Path(model).name if Path(model).expanduser().is_dir() else model
+    template = embedder.template.name or "custom template"
+    return f"{name} ({template}, {embedder.pooling})"
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm.auto import tqdm
+
+    from relvec import __version__
+    from relvec.baselines import check_embedder_options, load_embedder
+    from relvec.data import resolve_data_dir
+    from relvec.evaluate.benchmarks import load_benchmark, resolve_datasets, run_benchmark
+    from relvec.evaluate.report import read_results, text_table, write_report
+
+    # Everything a user can get wrong is checked before the data is read and long before the model loads.
+    check_choice("--split", args.split, SPLITS)
+    check_choice("--direction", args.direction, DIRECTIONS)
+    check_choice("--metric", args.metric, LEXICAL_METRICS)
+    model = _model_argument(args)
+    check_embedder_options(model, template=args.template, pooling=args.pooling, normalize=args.normalize)
+    datasets = resolve_datasets(args.datasets)
+    if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
+        raise RelvecError(f"--output {args.output!r} is a file; give a folder")
+    compared = dict(read_results(path) for path in args.compare)
+    data_dir = resolve_data_dir(args.data_dir)
+    benchmarks = [load_benchmark(name, split=args.split, data_dir=data_dir) for name in datasets]
+
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    embedder = load_embedder(
+        model,
+        template=args.template,
+        pooling=args.pooling,
+        normalize=args.normalize,
+        batch_size=args.batch_size,
+        device=args.device,
+    )
+    label = _label(embedder, model)
+    progress = not args.quiet
+    results = {}
+    for benchmark in benchmarks:
+        results[benchmark.name] = metrics = run_benchmark(
+            embedder, benchmark, direction=args.direction, progress=progress
+        )
+        if progress:
+            summary = text_table({benchmark.name: metrics}, args.metric).splitlines()[1]
+            tqdm.write(summary, file=sys.stderr)
+    wall = time.perf_counter() - clock
+
+    print(f"{label}: {len(results)} datasets in {wall:.0f} s")
+    print(text_table(results, args.metric))
+    if args.output:
+        run_info = {
+            "model": model,
+            "template": getattr(getattr(embedder, "template", None), "name", None),
+            "pooling": getattr(embedder, "pooling", None),
+            "split": args.split,
+            "direction": args.direction,
+            "datasets": datasets,
+            "data_dir": str(data_dir),
+            "relvec_version": __version__,
+            "started": started.isoformat(timespec="seconds"),
+            "wall_seconds": round(wall, 1),
+            "compared": list(compared),
+        }
+        paths = write_report(
+            args.output, label, results, run_info=run_info, compared=compared, lexical_metric=args.metric
+        )
+        print("wrote " + ", ".join(str(path) for path in paths.values()))
+    return 0
