@@ -63,3 +63,12 @@ def test_epochs_are_deterministic_and_cover_every_relation():
 def test_bad_relation_sets(relations, kwargs, message):
     with pytest.raises(RelvecError, match=message):
         RelationSampler(relations, **kwargs)
+
+
+def test_reversed_positives_become_hard_negatives_of_their_own_relation():
+    step = build_step([A, B], reversed_negatives=True)
+    a1 = step.pairs.index(("a1", "x"))
+    terms = [i for i, anchor in enumerate(step.anchors) if anchor == a1]
+    negatives = {step.pairs[j] for j in np.flatnonzero(step.negatives[terms[0]])}
+    assert {("x", "a1"), ("x", "a2"), ("x", "a3")} <= negatives
+    assert ("y", "b1") not in negatives  # B's reversed pairs are B's negatives, not A's

@@ -56,7 +56,14 @@ class RelationSampler:
     where an interrupted one stopped.
     """
 
-    def __init__(self, relations: Sequence[RelationLike], relations_per_step: int = 8, seed: int = 0) -> None:
+    def __init__(
+        self,
+        relations: Sequence[RelationLike],
+        relations_per_step: int = 8,
+        seed: int = 0,
+        *,
+        reversed_negatives: bool = False,
+    ) -> None:
         check_relations(relations)
         check_positive_int("relations_per_step", relations_per_step)
         if relations_per_step < 2:
@@ -64,6 +71,7 @@ class RelationSampler:
         self.relations = list(relations)
         self.relations_per_step = relations_per_step
         self.seed = seed
+        self.reversed_negatives = reversed_negatives
 
     def steps_per_epoch(self) -> int:
         return -(-len(self.relations) // self.relations_per_step)
@@ -75,14 +83,21 @@ class RelationSampler:
         if len(groups) > 1 and len(groups[-1]) == 1:
             lone = groups.pop()
             groups[-1] = np.concatenate([groups[-1], lone])
-        return [build_step([self.relations[i] for i in group]) for group in groups]
+        return [build_step([self.relations[i] for i in group], self.reversed_negatives) for group in groups]
 
 
-def build_step(relations: Sequence[RelationLike]) -> Step:
-    """The loss terms of one step over ``relations`` (see the module docstring)."""
+def build_step(relations: Sequence[RelationLike], reversed_negatives: bool = False) -> Step:
+    """The loss terms of one step over ``relations`` (see the module docstring).
+
+    With ``reversed_negatives``, each positive (a, b) also gives (b, a) as a hard negative of its relation:
+    the direction of a relation is part of it (paris:france is not france:paris).
+    """
     index: dict[Pair, int] = {}
     positive_ids = [[index.setdefault(pair, len(index)) for pair in r.positives] for r in relations]
-    negative_ids = [[index.setdefault(pair, len(index)) for pair in r.negatives] for r in relations]
+    negative_ids = []
+    for r in relations:
+        hard = list(r.negatives) + ([(tail, head) for head, tail in r.positives] if reversed_negatives else [])
+        negative_ids.append([index.setdefault(pair, len(index)) for pair in hard])
     anchors, positives, masks = [], [], []
     for r, own in enumerate(positive_ids):
         mask = np.zeros(len(index), dtype=bool)

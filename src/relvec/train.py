@@ -55,6 +55,8 @@ class TrainConfig:
     epochs: int = 10
     max_steps: int | None = None
     relations_per_step: int = 8
+    reversed_negatives: bool = False
+    freeze_embeddings: bool = False
     lr: float = 2e-5
     warmup: float = 0.1
     weight_decay: float = 0.01
@@ -80,6 +82,9 @@ class TrainConfig:
             raise invalid("weight_decay", self.weight_decay, "a number >= 0")
         if not isinstance(self.max_grad_norm, (int, float)) or self.max_grad_norm <= 0:
             raise invalid("max_grad_norm", self.max_grad_norm, "a number > 0")
+        for name in ("reversed_negatives", "freeze_embeddings"):
+            if not isinstance(getattr(self, name), bool):
+                raise invalid(name, getattr(self, name), "true or false")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise invalid("seed", self.seed, "an integer >= 0")
 
@@ -260,11 +265,18 @@ def train(
     encoder = RelationEncoder(config.encoder, config.template, config.pooling, device=config.device)
     model = encoder.model
     loss_fn = make_loss(config.loss, config.temperature, config.margin)
-    sampler = RelationSampler(relations.train, config.relations_per_step, seed=config.seed)
+    sampler = RelationSampler(
+        relations.train, config.relations_per_step, seed=config.seed, reversed_negatives=config.reversed_negatives
+    )
+    if config.freeze_embeddings:
+        # Words seen in training would drift away from the unseen ones; freezing also saves the optimiser's
+        # work on the largest matrix.
+        model.get_input_embeddings().requires_grad_(False)
     total_steps = sampler.steps_per_epoch() * config.epochs
     if config.max_steps is not None:
         total_steps = min(total_steps, config.max_steps)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    trainable = [parameter for parameter in model.parameters() if parameter.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _learning_rate_schedule(total_steps, config.warmup))
     # bf16 autocast on a GPU; full precision on the CPU, where bf16 matmuls are slower on most machines.
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if encoder.device.type == "cuda" else nullcontext()
@@ -316,7 +328,7 @@ def train(
                     lr = scheduler.get_last_lr()[0]
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
-                    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                    grad_norm = torch.nn.utils.clip_grad_norm_(trainable, config.max_grad_norm)
                     optimizer.step()
                     scheduler.step()
                     position["step_in_epoch"] += 1

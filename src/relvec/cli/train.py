@@ -14,6 +14,7 @@ _FIELDS = {
     "data": str, "epochs": int, "max_steps": int, "relations_per_step": int, "lr": float, "warmup": float,
     "weight_decay": float, "max_grad_norm": float, "seed": int, "device": str,
 }  # fmt: skip
+_SWITCHES = ["reversed_negatives", "freeze_embeddings"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -27,6 +28,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", help="JSON file with training options")
     for name, kind in _FIELDS.items():
         parser.add_argument("--" + name.replace("_", "-"), type=kind, default=None, dest=name)
+    for name in _SWITCHES:
+        parser.add_argument("--" + name.replace("_", "-"), action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument(
         "--exclude", nargs="+", default=None, help="SemEval relations or parent categories to leave out"
     )
@@ -51,7 +54,8 @@ def config_from_args(args: argparse.Namespace):
             raise RelvecError(f"--config {args.config!r} is not valid JSON ({error})") from error
         if not isinstance(values, dict):
             raise RelvecError(f"--config {args.config!r} must hold a JSON object of options")
-    given = {name: getattr(args, name) for name in [*_FIELDS, "exclude"] if getattr(args, name) is not None}
+    names = [*_FIELDS, *_SWITCHES, "exclude"]
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     config = TrainConfig.from_dict({**values, **given}, source=args.config or "options")
     config.check()
     return config
