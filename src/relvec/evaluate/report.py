@@ -237,6 +237,7 @@ def plot_report(
                     alpha=0.6 if from_paper else 1.0,
                 )
         axis.set_xticks(range(len(names)), [_name(d) for d in names], rotation=30, ha="right")
+        axis.set_xlim(-0.75, len(names) - 0.25)  # a one-dataset panel keeps the bar width of the others
         axis.set_ylim(0, 100)
         title = {"analogy": "Analogy questions", "lexical": "Lexical relations", "mapping": "Relation mapping"}[task]
         axis.set_title(f"{title}: {_METRIC_NAMES[metric]} %")
