@@ -185,7 +185,9 @@ def markdown_report(
                 f"not be embedded (coverage {metrics['coverage']:.1f}%); they were scored as zero vectors."
             )
         if metrics.get("ties"):
-            notes.append(f"- {_name(name)}: {metrics['ties']} questions had tied top scores (lowest index wins).")
+            ties = metrics["ties"]
+            questions = "1 question" if ties == 1 else f"{ties} questions"
+            notes.append(f"- {_name(name)}: {questions} had tied top scores (lowest index wins).")
     if notes:
         lines += ["## Notes", "", *notes, ""]
     lines += [f"Per-group accuracy, per-class F1, the MLP search and per-problem mappings are in `{RESULTS_FILE}`.", ""]
@@ -213,7 +215,7 @@ def plot_report(
     compared = compared or {}
     panels = [(task, _datasets(results, task)) for task in ("analogy", "lexical", "mapping")]
     panels = [(task, names) for task, names in panels if names]
-    widths = [max(len(names), 1) + 1 for _, names in panels]
+    widths = [max(len(names), 2) + 1 for _, names in panels]
     figure, axes = plt.subplots(
         1, len(panels), figsize=(2.0 + 1.1 * sum(widths), 4.5), squeeze=False, gridspec_kw={"width_ratios": widths}
     )
@@ -239,7 +241,7 @@ def plot_report(
         axis.set_xticks(range(len(names)), [_name(d) for d in names], rotation=30, ha="right")
         axis.set_xlim(-0.75, len(names) - 0.25)  # a one-dataset panel keeps the bar width of the others
         axis.set_ylim(0, 100)
-        title = {"analogy": "Analogy questions", "lexical": "Lexical relations", "mapping": "Relation mapping"}[task]
+        title = {"analogy": "Analogy questions", "lexical": "Lexical relations", "mapping": "Mapping"}[task]
         axis.set_title(f"{title}: {_METRIC_NAMES[metric]} %")
         axis.grid(axis="y", alpha=0.3)
     handles, labels = axes[0][0].get_legend_handles_labels()
