@@ -18,6 +18,14 @@ def reference_vector(encoder, pair, pooling):
     with torch.no_grad():
         hidden = encoder.model(input_ids=torch.tensor([ids])).last_hidden_state[0].numpy()
     mask_at = ids.index(encoder.tokenizer.mask_token_id)
+    if pooling == "difference":
+        tokens = encoder.tokenizer.convert_ids_to_tokens(ids)
+        head, tail = (encoder.tokenizer.tokenize(word) for word in pair)
+        # The head and tail sit right after "that" and "of" in template d.
+        head_at = tokens.index("that") + 1
+        tail_at = len(tokens) - 1 - len(tail)
+        assert tokens[head_at : head_at + len(head)] == head and tokens[tail_at:-1] == tail
+        return hidden[tail_at:-1].mean(axis=0) - hidden[head_at : head_at + len(head)].mean(axis=0)
     if pooling == "mask":
         return hidden[mask_at]
     if pooling == "cls":
@@ -27,7 +35,7 @@ def reference_vector(encoder, pair, pooling):
     return np.delete(hidden, mask_at, axis=0).mean(axis=0)
 
 
-@pytest.mark.parametrize("pooling", ["mask", "average", "average_no_mask", "cls"])
+@pytest.mark.parametrize("pooling", ["mask", "average", "average_no_mask", "cls", "difference"])
 def test_each_pooling_matches_a_hand_pooled_unpadded_prompt(tiny_encoder_dir, pooling):
     encoder = RelationEncoder(tiny_encoder_dir, pooling=pooling, device="cpu")
     # The short pair is batched with a much longer one, so it is padded: a sum or padded mean would differ.
@@ -117,7 +125,10 @@ def no_model_load(monkeypatch):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"pooling": "avg"}, "pooling must be one of 'mask', 'average', 'average_no_mask', 'cls'; got 'avg'"),
+        (
+            {"pooling": "avg"},
+            "pooling must be one of 'mask', 'average', 'average_no_mask', 'cls', 'difference'; got 'avg'",
+        ),
         ({"template": "z"}, "template must be one of the names a, b, c, d, e"),
         ({"template": "<subj> <obj>"}, "exactly one <mask>"),
         ({"batch_size": 0}, "batch_size must be a positive integer; got 0"),

@@ -21,22 +21,39 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from relvec.errors import RelvecError, check_positive_int, invalid
 from relvec.models import DEFAULT_ENCODER, load_pretrained, read_folder_settings, resolve_source, save_folder
 from relvec.pairs import Pair, check_pairs
-from relvec.pooling import DEFAULT_POOLING, POOLINGS, check_pooling
+from relvec.pooling import DEFAULT_POOLING, NEEDS_WORD_POSITIONS, POOLINGS, TokenRoles, check_pooling
 from relvec.prompt import DEFAULT_TEMPLATE, Template
 
 
 @dataclass(frozen=True)
 class TokenizedPairs:
-    """Prompts as token ids, unpadded, with the index of the mask token in each."""
+    """Prompts as token ids, unpadded, with the index of the mask token in each and, when the pooling needs
+    them, the indices of the head's and the tail's tokens."""
 
     ids: list[list[int]]
     mask_positions: list[int]
+    head_positions: list[list[int]] | None = None
+    tail_positions: list[list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def select(self, indices: Sequence[int]) -> TokenizedPairs:
-        return TokenizedPairs([self.ids[i] for i in indices], [self.mask_positions[i] for i in indices])
+        def pick(items):
+            return None if items is None else [items[i] for i in indices]
+
+        return TokenizedPairs(
+            pick(self.ids), pick(self.mask_positions), pick(self.head_positions), pick(self.tail_positions)
+        )
+
+
+def _tokens_within(offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> list[int]:
+    """Indices of the tokens whose characters overlap any of ``spans`` (special tokens have empty offsets)."""
+    return [
+        index
+        for index, (start, end) in enumerate(offsets)
+        if end > start and any(start < span_end and end > span_start for span_start, span_end in spans)
+    ]
 
 
 def _default_device() -> torch.device:
@@ -162,7 +179,17 @@ class RelationEncoder:
     def _tokenize(self, pairs: list[Pair]) -> TokenizedPairs:
         if not pairs:  # the tokenizer fails on an empty batch
             return TokenizedPairs([], [])
-        ids = self.tokenizer(self._render(pairs), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        with_words = self.pooling in NEEDS_WORD_POSITIONS
+        mask = self.tokenizer.mask_token
+        rendered = [self.template.render_with_spans(pair, mask) for pair in pairs]
+        encoded = self.tokenizer(
+            [text for text, _, _ in rendered],
+            add_special_tokens=True,
+            truncation=False,
+            verbose=False,
+            return_offsets_mapping=with_words,
+        )
+        ids = encoded["input_ids"]
         mask_id = self.tokenizer.mask_token_id
         for i, (pair, tokens) in enumerate(zip(pairs, ids, strict=True)):
             if len(tokens) > self.max_length:
@@ -174,7 +201,13 @@ class RelationEncoder:
                 )
             if tokens.count(mask_id) != 1:
                 raise invalid(f"pairs[{i}]", pair, f"words without the mask token {self.tokenizer.mask_token!r}")
-        return TokenizedPairs(list(ids), [tokens.index(mask_id) for tokens in ids])
+        mask_positions = [tokens.index(mask_id) for tokens in ids]
+        if not with_words:
+            return TokenizedPairs(list(ids), mask_positions)
+        offsets = encoded["offset_mapping"]
+        heads = [_tokens_within(o, head_spans) for o, (_, head_spans, _) in zip(offsets, rendered, strict=True)]
+        tails = [_tokens_within(o, tail_spans) for o, (_, _, tail_spans) in zip(offsets, rendered, strict=True)]
+        return TokenizedPairs(list(ids), mask_positions, heads, tails)
 
     # token ids -> hidden states -> vectors
 
@@ -189,10 +222,18 @@ class RelationEncoder:
         for row, ids in enumerate(batch.ids):
             input_ids[row, : len(ids)] = torch.tensor(ids)
             attention_mask[row, : len(ids)] = 1
-        input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
-        hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        mask_positions = torch.tensor(batch.mask_positions, device=self.device)
-        vectors = POOLINGS[self.pooling](hidden, attention_mask, mask_positions)
+
+        def word_weights(positions: list[list[int]] | None) -> torch.Tensor | None:
+            return None if positions is None else _position_weights(positions, longest).to(self.device)
+
+        roles = TokenRoles(
+            attention=attention_mask.to(self.device),
+            mask=torch.tensor(batch.mask_positions, device=self.device),
+            head=word_weights(batch.head_positions),
+            tail=word_weights(batch.tail_positions),
+        )
+        hidden = self.model(input_ids=input_ids.to(self.device), attention_mask=roles.attention).last_hidden_state
+        vectors = POOLINGS[self.pooling](hidden, roles)
         return F.normalize(vectors, dim=-1) if self.normalize else vectors
 
     def encode(self, pairs: Iterable[Any], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
@@ -230,6 +271,14 @@ class RelationEncoder:
         """Write the encoder so that ``RelationEncoder(folder)`` gives identical embeddings."""
         settings = {"template": self.template.text, "pooling": self.pooling, "base_encoder": self.source}
         return save_folder(folder, self.tokenizer, self.model, settings)
+
+
+def _position_weights(positions: list[list[int]], length: int) -> torch.Tensor:
+    """(batch, length) with 1 at the given token indices of each row."""
+    weights = torch.zeros((len(positions), length), dtype=torch.long)
+    for row, indices in enumerate(positions):
+        weights[row, indices] = 1
+    return weights
 
 
 def _check_options(batch_size: Any, max_length: Any) -> None:

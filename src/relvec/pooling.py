@@ -1,26 +1,36 @@
 """Pooling: from the encoder's hidden states of a batch of prompts to one vector per prompt.
 
-Each mode is a pure function of ``hidden`` (batch, length, dim), ``attention_mask`` (batch, length; 1 for real
-tokens, 0 for padding) and ``mask_positions`` (batch,), the index of the mask token in each prompt.
+Each mode is a pure function of ``hidden`` (batch, length, dim) and :class:`TokenRoles`, which says where the
+real tokens, the mask token and the two words are in each padded prompt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
 from relvec.errors import check_choice
 
 
-def pool_mask(hidden: torch.Tensor, attention_mask: torch.Tensor, mask_positions: torch.Tensor) -> torch.Tensor:
-    """The hidden state at the mask token: (batch, dim)."""
-    return hidden[torch.arange(hidden.shape[0], device=hidden.device), mask_positions]
+@dataclass(frozen=True)
+class TokenRoles:
+    """Token positions in a padded batch of prompts.
+
+    ``attention`` (batch, length): 1 for real tokens, 0 for padding; ``mask`` (batch,): index of the mask
+    token; ``head`` and ``tail`` (batch, length): 1 on the tokens of the head / tail word (every occurrence),
+    given only when the pooling needs them.
+    """
+
+    attention: torch.Tensor
+    mask: torch.Tensor
+    head: torch.Tensor | None = None
+    tail: torch.Tensor | None = None
 
 
-def pool_cls(hidden: torch.Tensor, attention_mask: torch.Tensor, mask_positions: torch.Tensor) -> torch.Tensor:
-    """The hidden state of the first token ([CLS] or <s>): (batch, dim)."""
-    return hidden[:, 0]
+def _rows(hidden: torch.Tensor) -> torch.Tensor:
+    return torch.arange(hidden.shape[0], device=hidden.device)
 
 
 def _masked_mean(hidden: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -29,28 +39,48 @@ def _masked_mean(hidden: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
 
 
-def pool_average(hidden: torch.Tensor, attention_mask: torch.Tensor, mask_positions: torch.Tensor) -> torch.Tensor:
+def pool_mask(hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
+    """The hidden state at the mask token: (batch, dim)."""
+    return hidden[_rows(hidden), roles.mask]
+
+
+def pool_cls(hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
+    """The hidden state of the first token ([CLS] or <s>): (batch, dim)."""
+    return hidden[:, 0]
+
+
+def pool_average(hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
     """Mean of the hidden states of all real tokens (special tokens included, padding excluded): (batch, dim)."""
-    return _masked_mean(hidden, attention_mask)
+    return _masked_mean(hidden, roles.attention)
 
 
-def pool_average_no_mask(
-    hidden: torch.Tensor, attention_mask: torch.Tensor, mask_positions: torch.Tensor
-) -> torch.Tensor:
+def pool_average_no_mask(hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
     """Mean over the real tokens except the mask token: (batch, dim)."""
-    weights = attention_mask.clone()
-    weights[torch.arange(weights.shape[0], device=weights.device), mask_positions] = 0
+    weights = roles.attention.clone()
+    weights[_rows(hidden), roles.mask] = 0
     return _masked_mean(hidden, weights)
 
 
-PoolingFunction = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+def pool_difference(hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
+    """Mean hidden state of the tail's tokens minus that of the head's tokens, read in the prompt: (batch, dim).
+
+    A vector offset like ``glove(tail) - glove(head)``, but of contextual states: what the two words share
+    cancels, and the template lets each word be read in the light of the other.
+    """
+    return _masked_mean(hidden, roles.tail) - _masked_mean(hidden, roles.head)
+
+
+PoolingFunction = Callable[[torch.Tensor, TokenRoles], torch.Tensor]
 
 POOLINGS: dict[str, PoolingFunction] = {
     "mask": pool_mask,
     "average": pool_average,
     "average_no_mask": pool_average_no_mask,
     "cls": pool_cls,
+    "difference": pool_difference,
 }
+#: Modes that need the word positions (``TokenRoles.head`` and ``.tail``).
+NEEDS_WORD_POSITIONS = frozenset({"difference"})
 DEFAULT_POOLING = "average_no_mask"
 
 

@@ -24,7 +24,7 @@ TEMPLATES: dict[str, str] = {
     "e": "I wasn’t aware of this relationship, but I just read in the encyclopedia that <obj> is <subj>’s <mask>",
 }
 DEFAULT_TEMPLATE = "d"
-_SLOT = re.compile("|".join(re.escape(slot) for slot in (SUBJ, OBJ, MASK)))
+_SLOT = re.compile("(" + "|".join(re.escape(slot) for slot in (SUBJ, OBJ, MASK)) + ")")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,20 @@ class Template:
 
     def render(self, pair: Pair, mask_token: str) -> str:
         """Write ``pair`` into the template, with ``mask_token`` in the mask slot."""
+        return self.render_with_spans(pair, mask_token)[0]
+
+    def render_with_spans(
+        self, pair: Pair, mask_token: str
+    ) -> tuple[str, list[tuple[int, int]], list[tuple[int, int]]]:
+        """The prompt and the character spans ``(start, end)`` of every occurrence of the head and the tail."""
         fill = {SUBJ: pair[0], OBJ: pair[1], MASK: mask_token}
-        # One pass, so a word that itself reads "<obj>" or "<mask>" is left as it is.
-        return _SLOT.sub(lambda match: fill[match.group(0)], self.text)
+        spans: dict[str, list[tuple[int, int]]] = {SUBJ: [], OBJ: []}
+        pieces, length = [], 0
+        # One pass over the template text, so a word that itself reads "<obj>" or "<mask>" is left as it is.
+        for piece in _SLOT.split(self.text):
+            text = fill.get(piece, piece)
+            if piece in spans:
+                spans[piece].append((length, length + len(text)))
+            pieces.append(text)
+            length += len(text)
+        return "".join(pieces), spans[SUBJ], spans[OBJ]
