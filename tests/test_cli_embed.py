@@ -78,7 +78,10 @@ def test_bad_line_is_one_line_error_before_model_load(tmp_path, capsys, content,
         (["-", "-o", "out.txt"], "--output 'out.txt': cannot tell its format from the suffix"),
         (["-", "--output-format", "npy"], "--output-format npy needs an --output file"),
         (["-", "--chunk-size", "0"], "--chunk-size must be a positive integer; got 0"),
-        (["-", "-p", "avg"], "pooling must be one of 'mask', 'average', 'average_no_mask', 'cls', 'difference'; got 'avg'"),
+        (
+            ["-", "-p", "avg"],
+            "pooling must be one of 'mask', 'average', 'average_no_mask', 'cls', 'difference'; got 'avg'",
+        ),
     ],
 )
 def test_bad_arguments(tmp_path, monkeypatch, capsys, args, message):

@@ -23,8 +23,10 @@ def test_step_terms_and_negatives():
     step = build_step([A, B])
     pairs = step.pairs
     assert len(pairs) == len(set(pairs)) == 8  # every distinct pair once
-    named = [(pairs[a], pairs[p], {pairs[i] for i in np.flatnonzero(m)})
-             for a, p, m in zip(step.anchors, step.positives, step.negatives, strict=True)]
+    named = [
+        (pairs[a], pairs[p], {pairs[i] for i in np.flatnonzero(m)})
+        for a, p, m in zip(step.anchors, step.positives, step.negatives, strict=True)
+    ]
     assert len(named) == 3 * 2 + 2 * 1  # ordered pairs of distinct positives
     for anchor, positive, negatives in named:
         assert anchor != positive

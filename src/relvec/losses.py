@@ -19,8 +19,11 @@ def _check_terms(embeddings: torch.Tensor, anchors: torch.Tensor, positives: tor
     if (anchors == positives).any():
         raise invalid("positives", positives.tolist(), "indices different from their anchors")
     if negatives.shape != (anchors.shape[0], embeddings.shape[0]):
-        raise invalid("negatives", tuple(negatives.shape), f"a (terms, candidates) mask of shape "
-                      f"({anchors.shape[0]}, {embeddings.shape[0]})")
+        raise invalid(
+            "negatives",
+            tuple(negatives.shape),
+            f"a (terms, candidates) mask of shape ({anchors.shape[0]}, {embeddings.shape[0]})",
+        )
     if not negatives.any(dim=1).all():
         raise invalid("negatives", "a term with no negative", "at least one negative per anchor")
 
