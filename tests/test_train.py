@@ -106,8 +106,16 @@ def test_an_occupied_output_folder_is_refused(config, tmp_path):
     (tmp_path / "run" / "notes.txt").write_text("mine")
     with pytest.raises(RelvecError, match="already holds files; pass resume to continue it or overwrite"):
         train(config, tmp_path / "run", progress=False)
+    with pytest.raises(RelvecError, match="refusing to overwrite .*: it holds files but no relvec run"):
+        train(config, tmp_path / "run", progress=False, overwrite=True)
+    assert (tmp_path / "run" / "notes.txt").exists()
+
+
+def test_overwrite_replaces_an_earlier_run(config, tmp_path):
+    train(config, tmp_path / "run", progress=False)
+    (tmp_path / "run" / "stale.txt").write_text("from the earlier run")
     train(config, tmp_path / "run", progress=False, overwrite=True)
-    assert not (tmp_path / "run" / "notes.txt").exists()
+    assert not (tmp_path / "run" / "stale.txt").exists()
 
 
 def test_resume_refuses_a_different_run(config, tmp_path):

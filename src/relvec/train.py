@@ -150,6 +150,9 @@ def prepare_output(output: Path, config: TrainConfig, *, resume: bool, overwrite
         output.mkdir(parents=True, exist_ok=True)
         return False
     if overwrite:
+        if not (output / RUN_CONFIG).is_file():
+            # Never delete a folder that relvec did not write (a typo could name your home folder).
+            raise RelvecError(f"refusing to overwrite {output}: it holds files but no relvec run ({RUN_CONFIG})")
         shutil.rmtree(output)
         output.mkdir(parents=True)
         return False
