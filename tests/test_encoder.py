@@ -215,3 +215,9 @@ def test_embedded_default_encoder_offline(monkeypatch):
     # Values measured once with this encoder (template d, average_no_mask).
     np.testing.assert_allclose(vectors[0, :4], [0.006344, -0.036466, 0.086496, -0.274220], atol=1e-4)
     np.testing.assert_array_equal(vectors[0], vectors[2])
+
+
+def test_difference_pooling_refuses_a_word_the_tokenizer_drops(tiny_encoder_dir):
+    encoder = RelationEncoder(tiny_encoder_dir, pooling="difference", device="cpu")
+    with pytest.raises(RelvecError, match=r"pairs\[0\] must be words the tokenizer keeps"):
+        encoder.encode([("cat", "\u200b")])  # a zero-width space: not whitespace, but no token either

@@ -207,6 +207,9 @@ class RelationEncoder:
         offsets = encoded["offset_mapping"]
         heads = [_tokens_within(o, head_spans) for o, (_, head_spans, _) in zip(offsets, rendered, strict=True)]
         tails = [_tokens_within(o, tail_spans) for o, (_, _, tail_spans) in zip(offsets, rendered, strict=True)]
+        for i, (pair, head, tail) in enumerate(zip(pairs, heads, tails, strict=True)):
+            if not head or not tail:  # a word the tokenizer drops entirely would pool to a silent zero
+                raise invalid(f"pairs[{i}]", pair, f"words the tokenizer keeps (pooling {self.pooling!r} reads them)")
         return TokenizedPairs(list(ids), mask_positions, heads, tails)
 
     # token ids -> hidden states -> vectors
