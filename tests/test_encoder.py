@@ -221,3 +221,16 @@ def test_difference_pooling_refuses_a_word_the_tokenizer_drops(tiny_encoder_dir)
     encoder = RelationEncoder(tiny_encoder_dir, pooling="difference", device="cpu")
     with pytest.raises(RelvecError, match=r"pairs\[0\] must be words the tokenizer keeps"):
         encoder.encode([("cat", "\u200b")])  # a zero-width space: not whitespace, but no token either
+
+
+def test_bf16_fast_path_stays_close_to_fp32(tiny_encoder_dir):
+    exact = RelationEncoder(tiny_encoder_dir, device="cpu").encode(PAIRS)
+    fast = RelationEncoder(tiny_encoder_dir, device="cpu", precision="bf16").encode(PAIRS)
+    assert fast.dtype == np.float32
+    cosines = (exact * fast).sum(1) / np.linalg.norm(exact, axis=1) / np.linalg.norm(fast, axis=1)
+    assert cosines.min() > 0.99
+
+
+def test_unknown_precision(tiny_encoder_dir, no_model_load):
+    with pytest.raises(RelvecError, match="precision must be one of 'fp32', 'bf16'; got 'int4'"):
+        RelationEncoder(tiny_encoder_dir, precision="int4")

@@ -119,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         normalize=args.normalize,
         batch_size=args.batch_size,
         device=args.device,
+        precision=args.precision,
     )
     label = _label(embedder, model)
     progress = not args.quiet
