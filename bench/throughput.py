@@ -58,7 +58,8 @@ def padded_reference(encoder: RelationEncoder, pairs: list[tuple[str, str]]) -> 
             batch = encoder.tokenizer(
                 prompts[start : start + 64], padding="max_length", max_length=64, truncation=True, return_tensors="pt"
             )
-            hidden = encoder.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
+            output = encoder.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+            hidden = output.last_hidden_state
             mask = (batch["input_ids"] == mask_id).int().argmax(dim=1)
             POOLINGS["average_no_mask"](hidden, TokenRoles(batch["attention_mask"], mask)).numpy()
 
@@ -107,8 +108,10 @@ def main() -> int:
     limit_s = flops / rate
 
     n = len(pairs)
-    print(f"{n} distinct pairs, {sum(tokens) / n:.1f} tokens per prompt, {args.threads} threads, {flops / n / 1e6:.0f} "
-          f"MFLOP per pair; fp32 matmul rate {rate / 1e9:.0f} GFLOP/s")
+    print(
+        f"{n} distinct pairs, {sum(tokens) / n:.1f} tokens per prompt, {args.threads} threads, {flops / n / 1e6:.0f} "
+        f"MFLOP per pair; fp32 matmul rate {rate / 1e9:.0f} GFLOP/s"
+    )
     print(f"{'path':<34}{'pairs/s':>10}{'ratio':>8}")
     print(f"{'padded to 64, batches of 64':<34}{n / padded_s:>10.0f}{1:>8.2f}")
     print(f"{'relvec fp32 (sorted, per-batch pad)':<34}{n / relvec_s:>10.0f}{padded_s / relvec_s:>8.2f}")
