@@ -69,8 +69,11 @@ def main() -> int:
         wall = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         curve = ", ".join(f"{a:.1f}" for a in result.validation)
-        print(f"seed {seed}: train wall time {wall:.0f} s, peak RSS {peak_mb:.0f} MB (process so far), "
-              f"validation accuracy by epoch: {curve}; best epoch {result.best_epoch + 1}", flush=True)
+        print(
+            f"seed {seed}: train wall time {wall:.0f} s, peak RSS {peak_mb:.0f} MB (process so far), "
+            f"validation accuracy by epoch: {curve}; best epoch {result.best_epoch + 1}",
+            flush=True,
+        )
         rows[f"seed{seed}"] = analogy_table(RelationEncoder(output), args.split, args.data_dir)
         rows[f"seed{seed}"]["train_seconds"] = round(wall, 1)
         print(f"seed {seed} {args.split}: {json.dumps(rows[f'seed{seed}'])}", flush=True)
