@@ -234,3 +234,21 @@ def test_bf16_fast_path_stays_close_to_fp32(tiny_encoder_dir):
 def test_unknown_precision(tiny_encoder_dir, no_model_load):
     with pytest.raises(RelvecError, match="precision must be one of 'fp32', 'bf16'; got 'int4'"):
         RelationEncoder(tiny_encoder_dir, precision="int4")
+
+
+@pytest.mark.parametrize(
+    ("device", "message"),
+    [("gpu0", "device must be a torch device such as 'cpu' or 'cuda'; got 'gpu0'"), ("cuda", "torch sees no CUDA")],
+)
+def test_bad_device_fails_before_loading(tiny_encoder_dir, no_model_load, device, message):
+    if device == "cuda" and __import__("torch").cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    with pytest.raises(RelvecError, match=message):
+        RelationEncoder(tiny_encoder_dir, device=device)
+
+
+def test_corrupt_relvec_config_is_reported(tiny_encoder_dir, tmp_path, no_model_load):
+    shutil.copytree(tiny_encoder_dir, tmp_path / "m")
+    (tmp_path / "m" / "relvec_config.json").write_text("{not json")
+    with pytest.raises(RelvecError, match="relvec_config.json is not valid JSON"):
+        RelationEncoder(tmp_path / "m")

@@ -142,6 +142,7 @@ def test_corrupt_checkpoint_is_reported_before_training(config, tmp_path):
         ({"pooling": "max"}, "pooling must be one of"),
         ({"lr": 2}, r"lr must be a learning rate in \(0, 1\)"),
         ({"epochs": 0}, "epochs must be a positive integer"),
+        ({"device": "gpu0"}, "device must be a torch device"),
     ],
 )
 def test_bad_options_fail_before_anything_loads(config, tmp_path, change, message):

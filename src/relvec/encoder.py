@@ -103,7 +103,7 @@ class RelationEncoder:
             template = Template.from_name_or_text(template)
         if pooling is not None:
             check_pooling(pooling)
-        _check_options(batch_size, max_length, precision)
+        _check_options(batch_size, max_length, precision, device)
         source, self.source = resolve_source(encoder)
         stored = read_folder_settings(source) if isinstance(source, Path) else {}
         template = Template.from_name_or_text(template or stored.get("template", DEFAULT_TEMPLATE))
@@ -129,7 +129,7 @@ class RelationEncoder:
         """Wrap a tokenizer and model already in memory (tests, training)."""
         template = Template.from_name_or_text(template)
         check_pooling(pooling)
-        _check_options(batch_size, max_length, precision)
+        _check_options(batch_size, max_length, precision, device)
         if tokenizer.mask_token is None:
             raise RelvecError("tokenizer has no mask token; relvec templates need one")
         self = cls.__new__(cls)
@@ -295,8 +295,21 @@ def _position_weights(positions: list[list[int]], length: int) -> torch.Tensor:
 PRECISIONS = ("fp32", "bf16")
 
 
-def _check_options(batch_size: Any, max_length: Any, precision: Any) -> None:
+def check_device(device: Any) -> None:
+    """Refuse a device torch cannot parse, or CUDA where torch sees none, before any model is loaded."""
+    if device is None:
+        return
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise invalid("device", device, "a torch device such as 'cpu' or 'cuda'") from error
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise invalid("device", device, "'cpu' on this machine: torch sees no CUDA device")
+
+
+def _check_options(batch_size: Any, max_length: Any, precision: Any, device: Any = None) -> None:
     check_choice("precision", precision, PRECISIONS)
+    check_device(device)
     check_positive_int("batch_size", batch_size)
     if max_length is not None:
         check_positive_int("max_length", max_length)

@@ -139,10 +139,7 @@ def read_folder_settings(folder: Path) -> dict[str, Any]:
     """relvec settings (template, pooling) stored in ``folder``, also from a reference-implementation folder."""
     relvec_file = folder / RELVEC_CONFIG
     if relvec_file.is_file():
-        try:
-            settings = json.loads(relvec_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise RelvecError(f"model folder {folder}: {RELVEC_CONFIG} is not valid JSON ({error})") from error
+        settings = _read_json(relvec_file, f"model folder {folder}: {RELVEC_CONFIG}")
         version = settings.get("format_version") if isinstance(settings, dict) else None
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise RelvecError(
@@ -153,11 +150,16 @@ def read_folder_settings(folder: Path) -> dict[str, Any]:
     config_file = folder / "config.json"
     if not config_file.is_file():
         raise RelvecError(f"model folder {folder} has no config.json: it is not a Hugging Face or relvec model folder")
+    config = _read_json(config_file, f"model folder {folder}: config.json")
+    relbert_config = config.get("relbert_config") if isinstance(config, dict) else None
+    return _reference_settings(relbert_config)
+
+
+def _read_json(file: Path, what: str) -> Any:
     try:
-        config = json.loads(config_file.read_text(encoding="utf-8"))
+        return json.loads(file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
-        raise RelvecError(f"model folder {folder}: config.json is not valid JSON ({error})") from error
-    return _reference_settings(config.get("relbert_config"))
+        raise RelvecError(f"{what} is not valid JSON ({error})") from error
 
 
 def _reference_settings(relbert_config: Any) -> dict[str, Any]:

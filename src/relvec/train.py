@@ -68,8 +68,11 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise on the first bad value, before any data or model is loaded."""
+        from relvec.encoder import check_device
+
         Template.from_name_or_text(self.template)
         check_pooling(self.pooling)
+        check_device(self.device)
         check_choice("loss", self.loss, LOSSES)
         make_loss(self.loss, self.temperature, self.margin)  # checks temperature and margin ranges
         check_positive_int("epochs", self.epochs)
