@@ -17,13 +17,14 @@ def write_tsv(path, pairs):
     return path
 
 
-def test_tsv_to_npy_streams_in_chunks_and_equals_one_call(tiny_encoder_dir, tmp_path):
-    source = write_tsv(tmp_path / "pairs.tsv", PAIRS)
+def test_tsv_to_npy_streams_in_chunks_and_equals_one_call_bit_for_bit(tiny_encoder_dir, tmp_path):
+    pairs = PAIRS * 7 + [("a much longer head word", "t")]
+    source = write_tsv(tmp_path / "pairs.tsv", pairs)
     out = tmp_path / "vectors.npy"
-    code = main(["embed", str(source), "-o", str(out), "-m", str(tiny_encoder_dir), "--chunk-size", "2", "-q"])
-    assert code == 0
-    expected = RelationEncoder(tiny_encoder_dir, device="cpu").encode(PAIRS)
-    np.testing.assert_allclose(np.load(out), expected, atol=1e-5)
+    command = ["embed", str(source), "-o", str(out), "-m", str(tiny_encoder_dir), "--chunk-size", "4", "-b", "2", "-q"]
+    assert main(command) == 0
+    expected = RelationEncoder(tiny_encoder_dir, device="cpu", chunk_size=4, batch_size=2).encode(pairs)
+    np.testing.assert_array_equal(np.load(out), expected)
 
 
 def test_jsonl_in_jsonl_out(tiny_encoder_dir, tmp_path):

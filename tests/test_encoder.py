@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from relvec import RelationEncoder, RelvecError
+from relvec import encoder as encoder_module
 from relvec import models as relvec_models
 
 PAIRS = [("paris", "france"), ("cat", "animal"), ("a", "b")]
@@ -52,8 +53,8 @@ def test_mean_is_a_mean_whatever_the_batch(tiny_encoder):
 
 def test_output_in_input_order_and_duplicates_encoded_once(tiny_encoder, monkeypatch):
     seen = []
-    forward = tiny_encoder.forward
-    monkeypatch.setattr(tiny_encoder, "forward", lambda batch: seen.append(len(batch)) or forward(batch))
+    forward = tiny_encoder._forward
+    monkeypatch.setattr(tiny_encoder, "_forward", lambda model, batch: seen.append(len(batch)) or forward(model, batch))
     pairs = [LONG, ("cat", "animal"), LONG, ("paris", "france"), ("cat", "animal")]
     vectors = tiny_encoder.encode(pairs, batch_size=2)
     assert sum(seen) == 3  # three distinct pairs
@@ -64,13 +65,47 @@ def test_output_in_input_order_and_duplicates_encoded_once(tiny_encoder, monkeyp
 
 def test_batches_are_sorted_by_length_and_padded_per_batch(tiny_encoder, monkeypatch):
     widths = []
-    forward = tiny_encoder.forward
+    forward = tiny_encoder._forward
     monkeypatch.setattr(
-        tiny_encoder, "forward", lambda batch: widths.append(max(map(len, batch.ids))) or forward(batch)
+        tiny_encoder, "_forward", lambda model, batch: widths.append(max(map(len, batch.ids))) or forward(model, batch)
     )
     tiny_encoder.encode([("a", "b"), LONG, ("c", "d"), ("e", "f")], batch_size=2)
     short = len(tiny_encoder.tokenize([("a", "b")]).ids[0])
     assert widths == [len(tiny_encoder.tokenize([LONG]).ids[0]), short]
+
+
+def test_a_chunked_list_gives_the_same_bits_as_its_chunks_one_by_one(tiny_encoder):
+    # Pairs of many lengths, repeated across chunk borders: each chunk is deduplicated and sorted on its own,
+    # so streaming a file chunk by chunk (relvec embed) reproduces one call exactly.
+    words = ["cat", "paris", "a b c", "x" * 12, "dog house", "q"]
+    pairs = [(words[i % 6], words[(i * 5 + 1) % 6] + " " * (i % 2)) for i in range(23)]
+    tiny_encoder.chunk_size = 5
+    whole = tiny_encoder.encode(pairs, batch_size=2)
+    pieces = np.concatenate([tiny_encoder.encode(pairs[i : i + 5], batch_size=2) for i in range(0, 23, 5)])
+    np.testing.assert_array_equal(whole, pieces)
+
+
+def test_chunks_are_deduplicated_and_every_pair_is_checked_before_the_model_runs(tiny_encoder, monkeypatch):
+    seen = []
+    forward = tiny_encoder._forward
+    monkeypatch.setattr(tiny_encoder, "_forward", lambda model, batch: seen.append(len(batch)) or forward(model, batch))
+    tiny_encoder.chunk_size = 2
+    tiny_encoder.encode([("a", "b")] * 4 + [("c", "d")] * 2)
+    assert seen == [1, 1, 1]  # one distinct pair in each chunk
+    seen.clear()
+    with pytest.raises(RelvecError, match=r"pairs\[3\] must be words without the mask token"):
+        tiny_encoder.encode([("a", "b"), ("c", "d"), ("e", "f"), ("[MASK]", "g")])
+    assert seen == []
+
+
+def test_an_error_names_the_input_position_not_the_distinct_one(tiny_encoder):
+    with pytest.raises(RelvecError, match=r"pairs\[2\] must be words without the mask token"):
+        tiny_encoder.encode([("a", "b"), ("a", "b"), ("[MASK]", "g")])
+
+
+def test_chunk_size_is_checked_before_loading(tiny_encoder_dir):
+    with pytest.raises(RelvecError, match=r"chunk_size must be a positive integer; got 0"):
+        RelationEncoder(tiny_encoder_dir, chunk_size=0)
 
 
 def test_normalize_gives_unit_vectors(tiny_encoder_dir):
@@ -101,7 +136,7 @@ def test_empty_input_gives_an_empty_array(tiny_encoder):
     ],
 )
 def test_bad_pairs_are_named(tiny_encoder, monkeypatch, pairs, message):
-    monkeypatch.setattr(tiny_encoder, "forward", lambda batch: pytest.fail("model ran on bad input"))
+    monkeypatch.setattr(tiny_encoder, "_forward", lambda model, batch: pytest.fail("model ran on bad input"))
     with pytest.raises(RelvecError, match=message):
         tiny_encoder.encode(pairs)
 
@@ -252,3 +287,18 @@ def test_corrupt_relvec_config_is_reported(tiny_encoder_dir, tmp_path, no_model_
     (tmp_path / "m" / "relvec_config.json").write_text("{not json")
     with pytest.raises(RelvecError, match="relvec_config.json is not valid JSON"):
         RelationEncoder(tmp_path / "m")
+
+
+@pytest.mark.skipif(not encoder_module._cpp_compiler(), reason="torch.compile on the CPU needs a C++ compiler")
+def test_compiled_encoder_matches_the_eager_one(tiny_encoder):
+    pairs = [("cat", "animal"), LONG, ("paris", "france"), ("a", "b")]
+    eager = tiny_encoder.encode(pairs, batch_size=3)
+    tiny_encoder.compile = True
+    np.testing.assert_allclose(tiny_encoder.encode(pairs, batch_size=3), eager, atol=1e-5)
+    assert tiny_encoder._compiled is not None
+
+
+def test_compile_without_a_cpp_compiler_is_refused_before_loading(tiny_encoder_dir, monkeypatch):
+    monkeypatch.setattr(encoder_module.shutil, "which", lambda name: None)
+    with pytest.raises(RelvecError, match=r"compile must be False on this machine: .*needs a C\+\+ compiler"):
+        RelationEncoder(tiny_encoder_dir, compile=True, device="cpu")

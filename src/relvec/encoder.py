@@ -1,12 +1,19 @@
 """RelationEncoder: word pairs in, relation vectors out.
 
 pairs -> prompts (template) -> token ids -> length-sorted batches padded per batch -> hidden states -> pooled
-vectors, returned in input order. Repeated pairs are encoded once.
+vectors, returned in input order.
+
+Pairs are taken in consecutive chunks of ``chunk_size`` input pairs; within a chunk each distinct pair is
+encoded once and batches are formed from length-sorted prompts. A pair's vector therefore depends only on
+its chunk, never on what else the call holds: streaming a file chunk by chunk (``relvec embed``) gives
+bit-identical output to one ``encode`` call on the whole list. (Matrix-product kernels may sum in a
+different order for a different batch shape, so this is by construction rather than by luck.)
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +27,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from relvec.errors import RelvecError, check_choice, check_positive_int, invalid
 from relvec.models import DEFAULT_ENCODER, load_pretrained, read_folder_settings, resolve_source, save_folder
+from relvec.pairfiles import DEFAULT_CHUNK_SIZE
 from relvec.pairs import Pair, check_pairs
 from relvec.pooling import DEFAULT_POOLING, NEEDS_WORD_POSITIONS, POOLINGS, TokenRoles, check_pooling
 from relvec.prompt import DEFAULT_TEMPLATE, Template
@@ -60,11 +68,26 @@ def _default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def _dedupe(pairs: list[Pair]) -> tuple[list[Pair], np.ndarray]:
-    """Distinct pairs in first-seen order, and for each input pair the index of its distinct pair."""
-    index: dict[Pair, int] = {}
-    inverse = np.fromiter((index.setdefault(pair, len(index)) for pair in pairs), dtype=np.int64, count=len(pairs))
-    return list(index), inverse
+@dataclass(frozen=True)
+class _Distinct:
+    """The distinct pairs of a list in first-seen order; ``inverse[i]`` is input pair i's distinct index and
+    ``first[j]`` the input index where distinct pair j first appears (for error messages)."""
+
+    pairs: list[Pair]
+    inverse: np.ndarray
+    first: list[int]
+
+    @classmethod
+    def of(cls, pairs: list[Pair], offset: int = 0) -> _Distinct:
+        index: dict[Pair, int] = {}
+        first: list[int] = []
+        inverse = np.empty(len(pairs), dtype=np.int64)
+        for position, pair in enumerate(pairs):
+            found = index.setdefault(pair, len(index))
+            if found == len(first):
+                first.append(offset + position)
+            inverse[position] = found
+        return cls(list(index), inverse, first)
 
 
 class RelationEncoder:
@@ -84,6 +107,10 @@ class RelationEncoder:
         device: torch device; default CUDA when available, else CPU.
         precision: ``"fp32"`` (default) or ``"bf16"``, the fast path for inference: matrix products in
             bfloat16 under autocast, vectors still returned as float32 (see README, Performance).
+        chunk_size: input pairs embedded together (deduplicated and length-sorted) in :meth:`encode`.
+        compile: run :meth:`encode` through ``torch.compile`` with frozen weights: about 20% faster on the
+            CPU after a one-off compilation of 10-30 s, so worth it from some 20,000 pairs. Needs a C++
+            compiler. The weights must not change afterwards (training uses the eager model).
     """
 
     def __init__(
@@ -97,19 +124,24 @@ class RelationEncoder:
         max_length: int | None = None,
         device: str | torch.device | None = None,
         precision: str = "fp32",
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        compile: bool = False,
     ) -> None:
         # Every argument is checked before the (slow) model load.
         if template is not None:
             template = Template.from_name_or_text(template)
         if pooling is not None:
             check_pooling(pooling)
-        _check_options(batch_size, max_length, precision, device)
+        _check_options(batch_size, max_length, precision, device, chunk_size, compile)
         source, self.source = resolve_source(encoder)
         stored = read_folder_settings(source) if isinstance(source, Path) else {}
         template = Template.from_name_or_text(template or stored.get("template", DEFAULT_TEMPLATE))
         pooling = check_pooling(pooling or stored.get("pooling", DEFAULT_POOLING))
         tokenizer, model = load_pretrained(source)
         self._setup(tokenizer, model, template, pooling, normalize, batch_size, max_length, device, precision)
+        self.chunk_size = chunk_size
+        self.compile = bool(compile)
+        self._compiled: torch.nn.Module | None = None
 
     @classmethod
     def from_parts(
@@ -124,17 +156,22 @@ class RelationEncoder:
         max_length: int | None = None,
         device: str | torch.device | None = None,
         precision: str = "fp32",
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        compile: bool = False,
         source: str = "custom",
     ) -> RelationEncoder:
         """Wrap a tokenizer and model already in memory (tests, training)."""
         template = Template.from_name_or_text(template)
         check_pooling(pooling)
-        _check_options(batch_size, max_length, precision, device)
+        _check_options(batch_size, max_length, precision, device, chunk_size, compile)
         if tokenizer.mask_token is None:
             raise RelvecError("tokenizer has no mask token; relvec templates need one")
         self = cls.__new__(cls)
         self.source = source
         self._setup(tokenizer, model, template, pooling, normalize, batch_size, max_length, device, precision)
+        self.chunk_size = chunk_size
+        self.compile = bool(compile)
+        self._compiled: torch.nn.Module | None = None
         return self
 
     def _setup(
@@ -182,7 +219,8 @@ class RelationEncoder:
         mask = self.tokenizer.mask_token
         return [self.template.render(pair, mask) for pair in pairs]
 
-    def _tokenize(self, pairs: list[Pair]) -> TokenizedPairs:
+    def _tokenize(self, pairs: list[Pair], positions: Sequence[int] | None = None) -> TokenizedPairs:
+        """``positions``: each pair's index in the caller's input, for error messages (default 0, 1, ...)."""
         if not pairs:  # the tokenizer fails on an empty batch
             return TokenizedPairs([], [])
         with_words = self.pooling in NEEDS_WORD_POSITIONS
@@ -197,7 +235,8 @@ class RelationEncoder:
         )
         ids = encoded["input_ids"]
         mask_id = self.tokenizer.mask_token_id
-        for i, (pair, tokens) in enumerate(zip(pairs, ids, strict=True)):
+        where = list(range(len(pairs))) if positions is None else positions
+        for i, pair, tokens in zip(where, pairs, ids, strict=True):
             if len(tokens) > self.max_length:
                 raise invalid(
                     f"pairs[{i}]",
@@ -213,7 +252,7 @@ class RelationEncoder:
         offsets = encoded["offset_mapping"]
         heads = [_tokens_within(o, head_spans) for o, (_, head_spans, _) in zip(offsets, rendered, strict=True)]
         tails = [_tokens_within(o, tail_spans) for o, (_, _, tail_spans) in zip(offsets, rendered, strict=True)]
-        for i, (pair, head, tail) in enumerate(zip(pairs, heads, tails, strict=True)):
+        for i, pair, head, tail in zip(where, pairs, heads, tails, strict=True):
             if not head or not tail:  # a word the tokenizer drops entirely would pool to a silent zero
                 raise invalid(f"pairs[{i}]", pair, f"words the tokenizer keeps (pooling {self.pooling!r} reads them)")
         return TokenizedPairs(list(ids), mask_positions, heads, tails)
@@ -225,52 +264,76 @@ class RelationEncoder:
 
         Runs with gradients when called outside ``torch.inference_mode`` (training uses this).
         """
-        longest = max(len(ids) for ids in batch.ids)
-        input_ids = torch.full((len(batch), longest), self.tokenizer.pad_token_id or 0, dtype=torch.long)
-        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
-        for row, ids in enumerate(batch.ids):
-            input_ids[row, : len(ids)] = torch.tensor(ids)
-            attention_mask[row, : len(ids)] = 1
+        return self._forward(self.model, batch)
+
+    def _forward(self, model: torch.nn.Module, batch: TokenizedPairs) -> torch.Tensor:
+        lengths = np.fromiter((len(ids) for ids in batch.ids), dtype=np.int64, count=len(batch))
+        longest = int(lengths.max())
+        # One numpy fill rather than a tensor copy per row: at batch 64 the row copies cost 3% of a forward.
+        attention = np.arange(longest) < lengths[:, None]
+        input_ids = np.full((len(batch), longest), self.tokenizer.pad_token_id or 0, dtype=np.int64)
+        input_ids[attention] = np.fromiter(
+            (token for ids in batch.ids for token in ids), dtype=np.int64, count=int(lengths.sum())
+        )
 
         def word_weights(positions: list[list[int]] | None) -> torch.Tensor | None:
             return None if positions is None else _position_weights(positions, longest).to(self.device)
 
         roles = TokenRoles(
-            attention=attention_mask.to(self.device),
+            attention=torch.from_numpy(attention.astype(np.int64)).to(self.device),
             mask=torch.tensor(batch.mask_positions, device=self.device),
             head=word_weights(batch.head_positions),
             tail=word_weights(batch.tail_positions),
         )
-        hidden = self.model(input_ids=input_ids.to(self.device), attention_mask=roles.attention).last_hidden_state
-        vectors = POOLINGS[self.pooling](hidden, roles)
+        hidden = model(input_ids=torch.from_numpy(input_ids).to(self.device), attention_mask=roles.attention)
+        vectors = POOLINGS[self.pooling](hidden.last_hidden_state, roles)
         return F.normalize(vectors, dim=-1) if self.normalize else vectors
 
     def encode(self, pairs: Iterable[Any], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
         """Relation vectors of ``pairs``, in input order: float32 array (n, dim).
 
-        Each distinct pair is encoded once; batches are formed from length-sorted prompts so that padding
-        is minimal.
+        Pairs go through in chunks of ``chunk_size``; within a chunk each distinct pair is encoded once, in
+        batches of length-sorted prompts so that padding is minimal.
         """
         batch_size = check_positive_int("batch_size", batch_size) if batch_size is not None else self.batch_size
         pairs = check_pairs(pairs)
-        distinct, inverse = _dedupe(pairs)
-        tokens = self._tokenize(distinct)
-        vectors = np.empty((len(distinct), self.dim), dtype=np.float32)
-        # Longest first: the largest batch shows its memory (and rate) at once rather than at the end.
-        by_length = sorted(range(len(tokens)), key=lambda i: -len(tokens.ids[i]))
+        starts = range(0, len(pairs), self.chunk_size)
+        chunks = [_Distinct.of(pairs[start : start + self.chunk_size], start) for start in starts]
+        tokens = [self._tokenize(chunk.pairs, chunk.first) for chunk in chunks]  # every error before any work
+        vectors = np.empty((len(pairs), self.dim), dtype=np.float32)
+        model = self._inference_model()
         was_training = self.model.training
         self.model.eval()
         with (
             torch.inference_mode(),
             torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"),
-            tqdm(total=len(distinct), unit="pair", disable=not progress, desc="embedding", dynamic_ncols=True) as bar,
+            tqdm(total=len(pairs), unit="pair", disable=not progress, desc="embedding", dynamic_ncols=True) as bar,
         ):
-            for start in range(0, len(by_length), batch_size):
-                chosen = by_length[start : start + batch_size]
-                vectors[chosen] = self.forward(tokens.select(chosen)).float().cpu().numpy()
-                bar.update(len(chosen))
+            for start, chunk, chunk_tokens in zip(starts, chunks, tokens, strict=True):
+                distinct = self._encode_distinct(model, chunk_tokens, batch_size)
+                vectors[start : start + len(chunk.inverse)] = distinct[chunk.inverse]
+                bar.update(len(chunk.inverse))
         self.model.train(was_training)
-        return vectors[inverse]
+        return vectors
+
+    def _encode_distinct(self, model: torch.nn.Module, tokens: TokenizedPairs, batch_size: int) -> np.ndarray:
+        vectors = np.empty((len(tokens), self.dim), dtype=np.float32)
+        # Longest first: the largest batch shows its memory (and rate) at once rather than at the end.
+        by_length = sorted(range(len(tokens)), key=lambda i: -len(tokens.ids[i]))
+        for start in range(0, len(by_length), batch_size):
+            chosen = by_length[start : start + batch_size]
+            vectors[chosen] = self._forward(model, tokens.select(chosen)).float().cpu().numpy()
+        return vectors
+
+    def _inference_model(self) -> torch.nn.Module:
+        if not self.compile:
+            return self.model
+        if self._compiled is None:
+            self.model.eval()
+            # Frozen weights let inductor pre-pack the matrices and fold constants; dynamic shapes give one
+            # compilation for every batch and prompt length.
+            self._compiled = torch.compile(self.model, dynamic=True, options={"freezing": True})
+        return self._compiled
 
     def __call__(self, pairs: Iterable[Any], **kwargs: Any) -> np.ndarray:
         return self.encode(pairs, **kwargs)
@@ -307,12 +370,31 @@ def check_device(device: Any) -> None:
         raise invalid("device", device, "'cpu' on this machine: torch sees no CUDA device")
 
 
-def _check_options(batch_size: Any, max_length: Any, precision: Any, device: Any = None) -> None:
+def _check_options(
+    batch_size: Any,
+    max_length: Any,
+    precision: Any,
+    device: Any = None,
+    chunk_size: Any = DEFAULT_CHUNK_SIZE,
+    compile: Any = False,
+) -> None:
     check_choice("precision", precision, PRECISIONS)
     check_device(device)
     check_positive_int("batch_size", batch_size)
+    check_positive_int("chunk_size", chunk_size)
+    if compile and (device is None or torch.device(device).type == "cpu") and not _cpp_compiler():
+        raise invalid(
+            "compile",
+            compile,
+            "False on this machine: torch.compile on the CPU needs a C++ compiler (g++ or clang++ on PATH, or $CXX)",
+        )
     if max_length is not None:
         check_positive_int("max_length", max_length)
+
+
+def _cpp_compiler() -> str | None:
+    candidates = [os.environ.get("CXX"), "g++", "c++", "clang++"]
+    return next((found for name in candidates if name and (found := shutil.which(name))), None)
 
 
 def _encoder_limit(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> int:
@@ -323,4 +405,4 @@ def _encoder_limit(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -
     return min(finite) if finite else 512
 
 
-__all__ = ["RelationEncoder", "TokenizedPairs", "DEFAULT_ENCODER"]
+__all__ = ["RelationEncoder", "TokenizedPairs", "DEFAULT_ENCODER", "DEFAULT_CHUNK_SIZE"]

@@ -19,6 +19,9 @@ import numpy as np
 from relvec.errors import RelvecError, check_choice
 from relvec.pairs import Pair, check_pair
 
+#: Input pairs embedded together by ``RelationEncoder.encode`` and read at a time by ``relvec embed``.
+DEFAULT_CHUNK_SIZE = 8192
+
 INPUT_FORMATS = ("tsv", "jsonl")
 OUTPUT_FORMATS = ("npy", "jsonl")
 _SUFFIX_FORMATS = {".tsv": "tsv", ".txt": "tsv", ".jsonl": "jsonl", ".json": "jsonl", ".npy": "npy"}

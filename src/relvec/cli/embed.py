@@ -10,6 +10,7 @@ from pathlib import Path
 from relvec.cli.options import add_encoder_options, encoder_from_args
 from relvec.errors import RelvecError, check_positive_int
 from relvec.pairfiles import (
+    DEFAULT_CHUNK_SIZE,
     INPUT_FORMATS,
     OUTPUT_FORMATS,
     chunks,
@@ -31,7 +32,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", default="-", help="output file (.npy or .jsonl); default JSONL on stdout")
     parser.add_argument("--input-format", choices=INPUT_FORMATS, help="default: from the suffix, or sniffed")
     parser.add_argument("--output-format", choices=OUTPUT_FORMATS, help="default: from the suffix")
-    parser.add_argument("--chunk-size", type=int, default=8192, help="pairs read and embedded at a time")
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=DEFAULT_CHUNK_SIZE,
+        help=f"pairs read and embedded together (default {DEFAULT_CHUNK_SIZE}); the output is bit-identical to one "
+        "RelationEncoder.encode call with the same chunk_size",
+    )
     add_encoder_options(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
@@ -55,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         total = None if from_stdin else count_lines(Path(args.input))
         pending = chunks(iter_pairs(stream, input_format, name), args.chunk_size)
         first = next(pending, [])  # parsed before the model loads, so a bad file fails fast
-        encoder = encoder_from_args(args)
+        encoder = encoder_from_args(args, chunk_size=args.chunk_size)
         with (
             closing(open_writer(None if to_stdout else args.output, output_format, encoder.dim)) as writer,
             tqdm(total=total, unit="pair", desc="embedding", disable=args.quiet, dynamic_ncols=True) as bar,

@@ -120,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         device=args.device,
         precision=args.precision,
+        compile=args.compile,
     )
     label = _label(embedder, model)
     progress = not args.quiet

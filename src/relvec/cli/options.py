@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from relvec.encoder import RelationEncoder
@@ -28,9 +28,15 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
         help="fp32 (default) or bf16: the fast path, matrix products in bfloat16 (about 2.4x faster on CPUs with "
         "AMX; analogy accuracy within 0.5 points)",
     )
+    group.add_argument(
+        "--compile",
+        action="store_true",
+        help="run the encoder through torch.compile: about 20%% faster after a 10-30 s compilation, worth it "
+        "from some 20,000 pairs (needs a C++ compiler)",
+    )
 
 
-def encoder_from_args(args: argparse.Namespace) -> RelationEncoder:
+def encoder_from_args(args: argparse.Namespace, **extra: Any) -> RelationEncoder:
     """Load the encoder the options name; RelationEncoder checks every option before loading weights."""
     from relvec.encoder import RelationEncoder
 
@@ -42,4 +48,6 @@ def encoder_from_args(args: argparse.Namespace) -> RelationEncoder:
         batch_size=args.batch_size,
         device=args.device,
         precision=args.precision,
+        compile=args.compile,
+        **extra,
     )
