@@ -7,7 +7,7 @@ import torch
 
 from relvec import RelationEncoder, RelvecError
 from relvec.cli import main
-from relvec.train import CHECKPOINT, TrainConfig, TrainingInterrupted, train
+from relvec.train import CHECKPOINT, TrainConfig, TrainingInterrupted, resolve_precision, train
 
 RELATIONS = {
     "capital": [("paris", "france"), ("tokyo", "japan"), ("rome", "italy"), ("berlin", "germany"), ("oslo", "norway")],
@@ -61,6 +61,7 @@ def test_training_writes_a_loadable_model_and_a_log(config, tmp_path):
     assert len(steps) == 3 * 2  # 4 relations, 2 per step, 3 epochs
     assert [r["validation_accuracy"] for r in log if r["kind"] == "epoch"] == result.validation
     assert steps[0]["lr"] < steps[1]["lr"]  # warm-up
+    assert all(r["tokens"] > 2 * r["pairs"] and r["precision"] in ("fp32", "bf16") for r in steps)
     encoder = RelationEncoder(tmp_path / "run", device="cpu")
     assert encoder.encode([("paris", "france")]).shape == (1, 32)
 
@@ -143,6 +144,7 @@ def test_corrupt_checkpoint_is_reported_before_training(config, tmp_path):
         ({"lr": 2}, r"lr must be a learning rate in \(0, 1\)"),
         ({"epochs": 0}, "epochs must be a positive integer"),
         ({"device": "gpu0"}, "device must be a torch device"),
+        ({"precision": "fp16"}, "precision must be one of 'auto', 'fp32', 'bf16'"),
     ],
 )
 def test_bad_options_fail_before_anything_loads(config, tmp_path, change, message):
@@ -175,3 +177,26 @@ def test_cli_train_unknown_config_key(tmp_path, capsys):
     recipe.write_text(json.dumps({"learning_rate": 0.1}))
     assert main(["train", "--config", str(recipe), "-o", str(tmp_path / "run")]) == 2
     assert "unknown option(s) learning_rate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("amx", "avx512_bf16", "device", "expected"),
+    [
+        (True, False, "cpu", "bf16"),
+        (False, True, "cpu", "bf16"),
+        (False, False, "cpu", "fp32"),
+        (False, False, "cuda", "bf16"),
+    ],
+)
+def test_auto_precision_is_bf16_only_where_the_hardware_is_fast_at_it(monkeypatch, amx, avx512_bf16, device, expected):
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    assert resolve_precision("auto", torch.device(device)) == expected
+    assert resolve_precision("fp32", torch.device(device)) == "fp32"
+
+
+def test_fp32_training_logs_its_precision(config, tmp_path):
+    config.precision, config.epochs = "fp32", 1
+    train(config, tmp_path / "run", progress=False)
+    log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert {r["precision"] for r in log if r["kind"] == "step"} == {"fp32"}
