@@ -166,9 +166,10 @@ def test_a_relation_set_with_one_relation_is_refused(config, tmp_path):
 def test_cli_train_with_config_file_and_override(config, tmp_path, capsys):
     recipe = tmp_path / "recipe.json"
     recipe.write_text(json.dumps({**config.to_dict(), "epochs": 5}))
-    code = main(["train", "--config", str(recipe), "--epochs", "1", "-o", str(tmp_path / "run"), "-q"])
-    assert code == 0
-    assert json.loads((tmp_path / "run" / "train_config.json").read_text())["epochs"] == 1
+    command = ["train", "--config", str(recipe), "--epochs", "1", "--precision", "fp32", "-o", str(tmp_path / "run")]
+    assert main([*command, "-q"]) == 0
+    saved = json.loads((tmp_path / "run" / "train_config.json").read_text())
+    assert saved["epochs"] == 1 and saved["precision"] == "fp32"
     assert "validation accuracy by epoch" in capsys.readouterr().err
 
 

@@ -59,6 +59,7 @@ class TrainConfig:
     relations_per_step: int = 8
     reversed_negatives: bool = False
     freeze_embeddings: bool = False
+    dropout: float | None = None  # every dropout layer's rate while training; None keeps the encoder's own
     lr: float = 5e-5
     warmup: float = 0.1
     weight_decay: float = 0.01
@@ -87,6 +88,10 @@ class TrainConfig:
             raise invalid("lr", self.lr, "a learning rate in (0, 1)")
         if not isinstance(self.warmup, (int, float)) or not 0 <= self.warmup < 1:
             raise invalid("warmup", self.warmup, "a fraction of the steps in [0, 1)")
+        if self.dropout is not None and (
+            isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1
+        ):
+            raise invalid("dropout", self.dropout, "null (the encoder's own) or a rate in [0, 1)")
         if not isinstance(self.weight_decay, (int, float)) or self.weight_decay < 0:
             raise invalid("weight_decay", self.weight_decay, "a number >= 0")
         if not isinstance(self.max_grad_norm, (int, float)) or self.max_grad_norm <= 0:
@@ -294,6 +299,10 @@ def train(
     sampler = RelationSampler(
         relations.train, config.relations_per_step, seed=config.seed, reversed_negatives=config.reversed_negatives
     )
+    if config.dropout is not None:
+        for layer in model.modules():
+            if isinstance(layer, torch.nn.Dropout):
+                layer.p = float(config.dropout)
     if config.freeze_embeddings:
         # Words seen in training would drift away from the unseen ones; freezing also saves the optimiser's
         # work on the largest matrix.

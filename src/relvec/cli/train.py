@@ -12,7 +12,7 @@ from relvec.errors import RelvecError
 _FIELDS = {
     "encoder": str, "template": str, "pooling": str, "loss": str, "temperature": float, "margin": float,
     "data": str, "epochs": int, "max_steps": int, "relations_per_step": int, "lr": float, "warmup": float,
-    "weight_decay": float, "max_grad_norm": float, "seed": int, "device": str,
+    "weight_decay": float, "max_grad_norm": float, "seed": int, "device": str, "precision": str, "dropout": float,
 }  # fmt: skip
 _SWITCHES = ["reversed_negatives", "freeze_embeddings"]
 
