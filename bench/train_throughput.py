@@ -41,6 +41,7 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     model_config = AutoConfig.from_pretrained(embedded_minilm_path())
     rows = []
+    rate = max(matmul_rate() for _ in range(3))  # measured before and after: the best is the machine's peak
     for precision in args.precisions:
         config = TrainConfig(precision=precision, epochs=args.epochs, device="cpu")
         steps: list[dict] = []
@@ -59,7 +60,7 @@ def main() -> int:
             f"best validation accuracy {result.best_accuracy:.1f}",
             flush=True,
         )
-    rate = max(matmul_rate() for _ in range(3))
+    rate = max(rate, *(matmul_rate() for _ in range(3)))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"fp32 matmul rate {rate / 1e9:.0f} GFLOP/s; {args.threads} threads; peak RSS {peak_mb:.0f} MB")
     print(f"{'precision':<10}{'wall s':>8}{'steps s':>9}{'pairs/s':>9}{'of fp32 limit':>15}")

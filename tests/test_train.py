@@ -145,6 +145,7 @@ def test_corrupt_checkpoint_is_reported_before_training(config, tmp_path):
         ({"epochs": 0}, "epochs must be a positive integer"),
         ({"device": "gpu0"}, "device must be a torch device"),
         ({"precision": "fp16"}, "precision must be one of 'auto', 'fp32', 'bf16'"),
+        ({"dropout": 1.0}, r"dropout must be null \(the encoder's own\) or a rate in \[0, 1\); got 1.0"),
     ],
 )
 def test_bad_options_fail_before_anything_loads(config, tmp_path, change, message):
@@ -201,3 +202,12 @@ def test_fp32_training_logs_its_precision(config, tmp_path):
     train(config, tmp_path / "run", progress=False)
     log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
     assert {r["precision"] for r in log if r["kind"] == "step"} == {"fp32"}
+
+
+def test_dropout_option_sets_the_training_dropout(config, tmp_path):
+    config.epochs = 1
+    train(config, tmp_path / "own", progress=False)  # the tiny encoder's own dropout is 0.1
+    config.dropout = 0.0
+    train(config, tmp_path / "none", progress=False)
+    own, none = final_weights(tmp_path / "own"), final_weights(tmp_path / "none")
+    assert any(not torch.equal(own[name], none[name]) for name in own)
