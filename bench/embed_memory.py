@@ -13,6 +13,7 @@ this process and compares them with the file's first rows.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import resource
 import subprocess
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from relvec.data import ANALOGY_DATASETS, load_analogy
+from relvec.pairfiles import iter_pairs
 
 
 def vocabulary(data_dir: str | None) -> list[str]:
@@ -78,7 +80,7 @@ def main() -> int:
     from relvec import RelationEncoder
 
     with source.open(encoding="utf-8") as lines:
-        head = [tuple(next(lines).rstrip("\n").split("\t")) for _ in range(min(args.check, args.pairs))]
+        head = list(itertools.islice(iter_pairs(lines, "tsv", str(source)), args.check))
     one_call = RelationEncoder(precision=args.precision).encode(head)
     identical = np.array_equal(one_call, vectors[: len(head)])
     print(f"first {len(head)} rows identical to one encode call: {identical}")

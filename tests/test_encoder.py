@@ -103,9 +103,11 @@ def test_an_error_names_the_input_position_not_the_distinct_one(tiny_encoder):
         tiny_encoder.encode([("a", "b"), ("a", "b"), ("[MASK]", "g")])
 
 
-def test_chunk_size_is_checked_before_loading(tiny_encoder_dir):
+def test_chunk_size_and_compile_are_checked_before_loading(tiny_encoder_dir):
     with pytest.raises(RelvecError, match=r"chunk_size must be a positive integer; got 0"):
         RelationEncoder(tiny_encoder_dir, chunk_size=0)
+    with pytest.raises(RelvecError, match=r"compile must be True or False; got 'yes'"):
+        RelationEncoder(tiny_encoder_dir, compile="yes")
 
 
 def test_normalize_gives_unit_vectors(tiny_encoder_dir):

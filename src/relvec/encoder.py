@@ -138,10 +138,8 @@ class RelationEncoder:
         template = Template.from_name_or_text(template or stored.get("template", DEFAULT_TEMPLATE))
         pooling = check_pooling(pooling or stored.get("pooling", DEFAULT_POOLING))
         tokenizer, model = load_pretrained(source)
-        self._setup(tokenizer, model, template, pooling, normalize, batch_size, max_length, device, precision)
-        self.chunk_size = chunk_size
-        self.compile = bool(compile)
-        self._compiled: torch.nn.Module | None = None
+        options = (normalize, batch_size, max_length, device, precision, chunk_size, compile)
+        self._setup(tokenizer, model, template, pooling, *options)
 
     @classmethod
     def from_parts(
@@ -168,10 +166,8 @@ class RelationEncoder:
             raise RelvecError("tokenizer has no mask token; relvec templates need one")
         self = cls.__new__(cls)
         self.source = source
-        self._setup(tokenizer, model, template, pooling, normalize, batch_size, max_length, device, precision)
-        self.chunk_size = chunk_size
-        self.compile = bool(compile)
-        self._compiled: torch.nn.Module | None = None
+        options = (normalize, batch_size, max_length, device, precision, chunk_size, compile)
+        self._setup(tokenizer, model, template, pooling, *options)
         return self
 
     def _setup(
@@ -185,6 +181,8 @@ class RelationEncoder:
         max_length: int | None,
         device: str | torch.device | None,
         precision: str,
+        chunk_size: int,
+        compile: bool,
     ) -> None:
         self.tokenizer = tokenizer
         self.precision = precision
@@ -195,6 +193,9 @@ class RelationEncoder:
         self.normalize = normalize
         self.batch_size = batch_size
         self.max_length = max_length or _encoder_limit(tokenizer, model)
+        self.chunk_size = chunk_size
+        self.compile = compile
+        self._compiled: torch.nn.Module | None = None
 
     @property
     def dim(self) -> int:
@@ -329,9 +330,9 @@ class RelationEncoder:
         if not self.compile:
             return self.model
         if self._compiled is None:
-            self.model.eval()
-            # Frozen weights let inductor pre-pack the matrices and fold constants; dynamic shapes give one
-            # compilation for every batch and prompt length.
+            # Compiled lazily at the first call, which encode makes in eval mode. Frozen weights let inductor
+            # pre-pack the matrices and fold constants; dynamic shapes give one compilation for every batch
+            # and prompt length.
             self._compiled = torch.compile(self.model, dynamic=True, options={"freezing": True})
         return self._compiled
 
@@ -382,6 +383,8 @@ def _check_options(
     check_device(device)
     check_positive_int("batch_size", batch_size)
     check_positive_int("chunk_size", chunk_size)
+    if not isinstance(compile, bool):
+        raise invalid("compile", compile, "True or False")
     if compile and (device is None or torch.device(device).type == "cpu") and not _cpp_compiler():
         raise invalid(
             "compile",
