@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from relvec.errors import RelvecError, check_choice, check_positive_int, invalid
+from relvec.hybrid import StaticOffset, check_static_weight
 from relvec.models import DEFAULT_ENCODER, load_pretrained, read_folder_settings, resolve_source, save_folder
 from relvec.pairfiles import DEFAULT_CHUNK_SIZE
 from relvec.pairs import Pair, check_pairs
@@ -111,6 +112,9 @@ class RelationEncoder:
         compile: run :meth:`encode` through ``torch.compile`` with frozen weights, after a one-off
             compilation of 10-30 s; on the reference CPU it made bf16 14% faster and fp32 no faster.
             Needs a C++ compiler. The weights must not change afterwards (training uses the eager model).
+        static_weight: ``w`` of the hybrid relation vector (see :mod:`relvec.hybrid`): ``encode`` returns
+            ``[unit(r), sqrt(w) * unit(glove(tail) - glove(head))]``, so that a dot product is
+            ``cos_contextual + w * cos_static``. Default: the folder's stored weight, else 0 (no static part).
     """
 
     def __init__(
@@ -126,6 +130,7 @@ class RelationEncoder:
         precision: str = "fp32",
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         compile: bool = False,
+        static_weight: float | None = None,
     ) -> None:
         # Every argument is checked before the (slow) model load.
         if template is not None:
@@ -133,13 +138,18 @@ class RelationEncoder:
         if pooling is not None:
             check_pooling(pooling)
         _check_options(batch_size, max_length, precision, device, chunk_size, compile)
+        if static_weight is not None:
+            check_static_weight(static_weight)
         source, self.source = resolve_source(encoder)
         stored = read_folder_settings(source) if isinstance(source, Path) else {}
         template = Template.from_name_or_text(template or stored.get("template", DEFAULT_TEMPLATE))
         pooling = check_pooling(pooling or stored.get("pooling", DEFAULT_POOLING))
+        weight = stored.get("static_weight", 0.0) if static_weight is None else static_weight
+        static = StaticOffset.load(check_static_weight(weight))  # before the model: a missing package fails fast
         tokenizer, model = load_pretrained(source)
         options = (normalize, batch_size, max_length, device, precision, chunk_size, compile)
         self._setup(tokenizer, model, template, pooling, *options)
+        self.static = static
 
     @classmethod
     def from_parts(
@@ -157,8 +167,9 @@ class RelationEncoder:
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         compile: bool = False,
         source: str = "custom",
+        static: StaticOffset | None = None,
     ) -> RelationEncoder:
-        """Wrap a tokenizer and model already in memory (tests, training)."""
+        """Wrap a tokenizer and model already in memory (tests, training); ``static`` adds the hybrid part."""
         template = Template.from_name_or_text(template)
         check_pooling(pooling)
         _check_options(batch_size, max_length, precision, device, chunk_size, compile)
@@ -168,6 +179,7 @@ class RelationEncoder:
         self.source = source
         options = (normalize, batch_size, max_length, device, precision, chunk_size, compile)
         self._setup(tokenizer, model, template, pooling, *options)
+        self.static = static
         return self
 
     def _setup(
@@ -199,12 +211,29 @@ class RelationEncoder:
 
     @property
     def dim(self) -> int:
-        """Length of each relation vector."""
+        """Length of each relation vector (the encoder's hidden size, plus the static part's in a hybrid)."""
+        return self._hidden + (self.static.dim if self.static is not None else 0)
+
+    @property
+    def _hidden(self) -> int:
         return int(self.model.config.hidden_size)
+
+    @property
+    def static_weight(self) -> float:
+        """``w`` of the hybrid vector; 0 when the vectors are purely contextual."""
+        return self.static.weight if self.static is not None else 0.0
+
+    def static_known(self, pairs: Iterable[Any]) -> np.ndarray:
+        """For each pair, whether the static part has both words: bool (n,); all True without a static part."""
+        pairs = check_pairs(pairs)
+        return self.static.known(pairs) if self.static is not None else np.ones(len(pairs), dtype=bool)
 
     def __repr__(self) -> str:
         template = self.template.name or repr(self.template.text)
-        return f"RelationEncoder({self.source!r}, template={template}, pooling={self.pooling!r}, dim={self.dim})"
+        hybrid = f", static_weight={self.static_weight:g}" if self.static is not None else ""
+        return (
+            f"RelationEncoder({self.source!r}, template={template}, pooling={self.pooling!r}{hybrid}, dim={self.dim})"
+        )
 
     # pairs -> prompts -> token ids
 
@@ -301,7 +330,7 @@ class RelationEncoder:
         starts = range(0, len(pairs), self.chunk_size)
         chunks = [_Distinct.of(pairs[start : start + self.chunk_size], start) for start in starts]
         tokens = [self._tokenize(chunk.pairs, chunk.first) for chunk in chunks]  # every error before any work
-        vectors = np.empty((len(pairs), self.dim), dtype=np.float32)
+        vectors = np.empty((len(pairs), self._hidden), dtype=np.float32)
         model = self._inference_model()
         was_training = self.model.training
         self.model.eval()
@@ -315,10 +344,13 @@ class RelationEncoder:
                 vectors[start : start + len(chunk.inverse)] = distinct[chunk.inverse]
                 bar.update(len(chunk.inverse))
         self.model.train(was_training)
-        return vectors
+        if self.static is None:
+            return vectors
+        hybrid = self.static.join(vectors, pairs)
+        return hybrid / np.linalg.norm(hybrid, axis=1, keepdims=True) if self.normalize else hybrid
 
     def _encode_distinct(self, model: torch.nn.Module, tokens: TokenizedPairs, batch_size: int) -> np.ndarray:
-        vectors = np.empty((len(tokens), self.dim), dtype=np.float32)
+        vectors = np.empty((len(tokens), self._hidden), dtype=np.float32)
         # Longest first: the largest batch shows its memory (and rate) at once rather than at the end.
         by_length = sorted(range(len(tokens)), key=lambda i: -len(tokens.ids[i]))
         for start in range(0, len(by_length), batch_size):
@@ -341,9 +373,16 @@ class RelationEncoder:
 
     # one folder: Hugging Face weights and tokenizer plus relvec_config.json
 
-    def save(self, folder: str | os.PathLike[str]) -> Path:
-        """Write the encoder so that ``RelationEncoder(folder)`` gives identical embeddings."""
+    def save(self, folder: str | os.PathLike[str], *, static_weight: float | None = None) -> Path:
+        """Write the encoder so that ``RelationEncoder(folder)`` gives identical embeddings.
+
+        ``static_weight`` stores another hybrid weight than this encoder's own (training selects epochs on
+        contextual vectors and saves the recipe's weight).
+        """
         settings = {"template": self.template.text, "pooling": self.pooling, "base_encoder": self.source}
+        weight = self.static_weight if static_weight is None else check_static_weight(static_weight)
+        if weight:
+            settings["static_weight"] = weight
         return save_folder(folder, self.tokenizer, self.model, settings)
 
 

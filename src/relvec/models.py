@@ -110,9 +110,17 @@ def embedded_mpnet_path() -> Path:
 
 
 def resolve_source(encoder: str | os.PathLike[str] | None) -> tuple[Path | str, str]:
-    """Map what a user names to (a local folder or a Hub name, a display name) without loading anything."""
+    """Map what a user names to (a local folder or a Hub name, a display name) without loading anything.
+
+    No name means relvec's trained default model (``relvec-minilm``), built on first use
+    (:mod:`relvec.builtin`); ``all-MiniLM-L6-v2`` names the untrained embedded encoder.
+    """
+    from relvec.builtin import BUILTINS, DEFAULT_MODEL, builtin_path
+
     if encoder is None:
-        encoder = DEFAULT_ENCODER
+        encoder = DEFAULT_MODEL
+    if isinstance(encoder, str) and encoder.lower() in BUILTINS:
+        return builtin_path(encoder.lower()), encoder.lower()
     if not isinstance(encoder, (str, os.PathLike)):
         raise invalid("encoder", encoder, "an encoder name, a model folder or a Hugging Face model name")
     text = os.fspath(encoder)
@@ -146,7 +154,7 @@ def read_folder_settings(folder: Path) -> dict[str, Any]:
                 f"model folder {folder}: {RELVEC_CONFIG} has format_version {version!r}; this relvec reads "
                 f"versions up to {FORMAT_VERSION} (upgrade relvec)"
             )
-        return {key: settings[key] for key in ("template", "pooling") if key in settings}
+        return {key: settings[key] for key in ("template", "pooling", "static_weight") if key in settings}
     config_file = folder / "config.json"
     if not config_file.is_file():
         raise RelvecError(f"model folder {folder} has no config.json: it is not a Hugging Face or relvec model folder")

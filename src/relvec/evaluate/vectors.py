@@ -29,6 +29,7 @@ class PairVectors:
     index: dict[Pair, int]
     vectors: np.ndarray  # (distinct pairs, dim) float32
     unembedded: int  # distinct pairs the embedder could not embed (given zero vectors)
+    static_missing: int | None = None  # hybrid vectors: distinct pairs whose static part is zero (unknown words)
 
     def __getitem__(self, pairs: list[Pair]) -> np.ndarray:
         """Vectors of ``pairs`` in order: (len(pairs), dim)."""
@@ -37,11 +38,14 @@ class PairVectors:
     def coverage(self) -> dict[str, Any]:
         """Counts for the results file: distinct pairs, how many were embedded, and the percentage."""
         total = len(self.index)
-        return {
+        counts = {
             "distinct_pairs": total,
             "unembedded_pairs": self.unembedded,
             "coverage": percent(total - self.unembedded, total),
         }
+        if self.static_missing is not None:
+            counts["static_missing_pairs"] = self.static_missing
+        return counts
 
 
 def percent(part: float, whole: float, digits: int = 2) -> float:
@@ -76,13 +80,16 @@ def embed_pairs(embedder: Any, pairs: Iterable[Pair], *, progress: bool = False,
                 f"{type(embedder).__name__} cannot embed any of the {len(distinct)} pairs of {what} "
                 f"(e.g. {distinct[0]!r}): none of their words is in its vocabulary"
             )
+    static_missing = None
+    if getattr(embedder, "static_weight", 0) and callable(getattr(embedder, "static_known", None)):
+        static_missing = int(len(distinct) - np.count_nonzero(embedder.static_known(distinct)))
     vectors = np.asarray(_encode(embedder, distinct, progress), dtype=np.float32)
     if vectors.ndim != 2 or len(vectors) != len(distinct):
         raise RelvecError(
             f"{type(embedder).__name__}.encode returned shape {vectors.shape} for {len(distinct)} pairs; "
             "expected (pairs, dim)"
         )
-    return PairVectors(index, vectors, unembedded)
+    return PairVectors(index, vectors, unembedded, static_missing)
 
 
 def _encode(embedder: Any, pairs: list[Pair], progress: bool) -> np.ndarray:

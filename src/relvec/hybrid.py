@@ -1,0 +1,78 @@
+"""Hybrid relation vectors: the encoder's contextual vector joined with a static word-vector offset.
+
+For a pair (head, tail) with contextual relation vector ``r`` and static offset ``s = glove(tail) -
+glove(head)`` (GloVe 6B 50d), the hybrid vector is::
+
+    [unit(r), sqrt(w) * unit(s)]
+
+so that the dot product of two hybrid vectors is ``cos(r1, r2) + w * cos(s1, s2)``: one vector that a
+FAISS inner-product index, the analogy scorer and the service all use as they are. Static offsets are strong
+where contextual ones are weak (morphology, geography: Google and BATS), and ``w`` is chosen on validation
+data per model (docs/training.md). A pair with a word that GloVe does not know gets a zero static part (its
+dot product is then the contextual cosine alone); :meth:`StaticOffset.known` says which pairs those are, and
+the evaluation reports how many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Real
+from typing import Any
+
+import numpy as np
+
+from relvec.errors import invalid
+from relvec.pairs import Pair
+
+
+def check_static_weight(weight: Any) -> float:
+    """``w >= 0`` as a float; 0 means no static part."""
+    if isinstance(weight, bool) or not isinstance(weight, Real) or not np.isfinite(weight) or weight < 0:
+        raise invalid("static_weight", weight, "a number >= 0 (0: no static part)")
+    return float(weight)
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1; a zero row stays zero."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
+class StaticOffset:
+    """The static half of a hybrid vector: ``sqrt(w) * unit(vector(tail) - vector(head))``.
+
+    Args:
+        weight: ``w > 0``.
+        words: the word-vector table, anything with ``encode(pairs) -> (n, dim)`` and ``known(pairs) -> bool
+            (n,)`` (default: :class:`relvec.baselines.GloveDifference` on GloVe 6B 50d).
+    """
+
+    def __init__(self, weight: float, words: Any) -> None:
+        self.weight = check_static_weight(weight)
+        self.words = words
+
+    @classmethod
+    def load(cls, weight: float) -> StaticOffset | None:
+        """The GloVe 6B 50d static part for ``weight``, or None for ``weight == 0``."""
+        if check_static_weight(weight) == 0:
+            return None
+        from relvec.baselines import GloveDifference
+
+        return cls(weight, GloveDifference())
+
+    @property
+    def dim(self) -> int:
+        return int(self.words.dim)
+
+    def known(self, pairs: Sequence[Pair]) -> np.ndarray:
+        """Whether both words of each pair have a static vector: bool (n,)."""
+        return self.words.known(pairs)
+
+    def join(self, contextual: np.ndarray, pairs: Sequence[Pair]) -> np.ndarray:
+        """Hybrid vectors of ``pairs`` from their contextual vectors (n, d): float32 (n, d + static dim)."""
+        static = unit_rows(np.asarray(self.words.encode(pairs), dtype=np.float32))
+        joined = np.concatenate([unit_rows(contextual), np.float32(np.sqrt(self.weight)) * static], axis=1)
+        return joined.astype(np.float32, copy=False)
+
+
+__all__ = ["StaticOffset", "check_static_weight"]
