@@ -49,7 +49,7 @@ QUESTIONS = [
 
 
 def test_accuracy_per_prefix_and_counts():
-    result = analogy_accuracy(DictEmbedder(TABLE), QUESTIONS)
+    result = analogy_accuracy(DictEmbedder(TABLE), QUESTIONS, direction="forward")
     assert result["accuracy"] == pytest.approx(66.67)
     assert (result["correct"], result["total"], result["ties"]) == (2, 3, 0)
     assert result["per_prefix"] == {
@@ -60,7 +60,7 @@ def test_accuracy_per_prefix_and_counts():
 
 
 def test_scores_are_cosines():
-    scores = analogy_scores(DictEmbedder(TABLE), QUESTIONS[:1])[0]
+    scores = analogy_scores(DictEmbedder(TABLE), QUESTIONS[:1], direction="forward")[0]
     expected = [0.0, 0.9 / np.hypot(0.9, 0.1), -1.0]
     np.testing.assert_allclose(scores, expected, rtol=1e-6)
 
@@ -83,11 +83,22 @@ def test_reverse_and_both_directions():
     np.testing.assert_allclose(both, (forward + reverse) / 2, rtol=1e-6)
 
 
+def test_both_directions_is_the_default_and_can_change_the_answer():
+    # Forward, c:d (cos 0.99) beats e:f (cos 0); reversed, b:a = (0, 1) matches f:e exactly and d:c not at all.
+    # Mean: c:d (0.994 + 0) / 2 = 0.497 against e:f (0 + 1) / 2 = 0.5, so both-direction scoring picks e:f.
+    question = [q(("a", "b"), [("c", "d"), ("e", "f")], answer=1)]
+    assert analogy_accuracy(DictEmbedder(TABLE), question, direction="forward")["accuracy"] == 0.0
+    default = analogy_accuracy(DictEmbedder(TABLE), question)
+    assert (default["direction"], default["accuracy"]) == ("both", 100.0)
+    expected_cd = (0.9 / np.hypot(0.9, 0.1) + 0.0) / 2
+    np.testing.assert_allclose(analogy_scores(DictEmbedder(TABLE), question)[0], [expected_cd, 0.5], rtol=1e-6)
+
+
 def test_ties_go_to_lowest_index_every_time():
     table = {("a", "b"): [1.0, 0.0], ("c", "d"): [2.0, 0.0], ("e", "f"): [3.0, 0.0]}  # all cosine 1
     questions = [q(("a", "b"), [("c", "d"), ("e", "f")], answer=1), q(("a", "b"), [("e", "f"), ("c", "d")], answer=0)]
     for _ in range(3):
-        result = analogy_accuracy(DictEmbedder(table), questions)
+        result = analogy_accuracy(DictEmbedder(table), questions, direction="forward")
         assert (result["correct"], result["ties"]) == (1, 2)
     assert predict(np.array([0.5, 0.7, 0.7], dtype=np.float32)) == 1
 
@@ -95,7 +106,7 @@ def test_ties_go_to_lowest_index_every_time():
 def test_unknown_pairs_are_counted_and_score_zero():
     table = {("a", "b"): [1.0, 0.0], ("c", "d"): [1.0, 0.0]}
     questions = [q(("a", "b"), [("x", "y"), ("c", "d")], answer=1)]
-    result = analogy_accuracy(DictEmbedder(table), questions)
+    result = analogy_accuracy(DictEmbedder(table), questions, direction="forward")
     assert result["accuracy"] == 100.0
     assert (result["distinct_pairs"], result["unembedded_pairs"], result["coverage"]) == (3, 1, 66.67)
 
@@ -103,7 +114,7 @@ def test_unknown_pairs_are_counted_and_score_zero():
 def test_nothing_embeddable_is_an_error_before_encoding():
     embedder = DictEmbedder({})
     with pytest.raises(RelvecError, match="cannot embed any of the 3 pairs of u2"):
-        analogy_accuracy(embedder, [q(("a", "b"), [("c", "d"), ("e", "f")], 0)], name="u2")
+        analogy_accuracy(embedder, [q(("a", "b"), [("c", "d"), ("e", "f")], 0)], name="u2", direction="forward")
     assert embedder.calls == []
 
 

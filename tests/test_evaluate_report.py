@@ -198,7 +198,7 @@ def test_cli_glove_on_all_tasks_and_compare(tiny_data, tmp_path, capsys):
         (["./no-such-model"], "MODEL './no-such-model': no such model folder"),
         (["glove", "--template", "d"], "glove baseline takes no encoder options; got template"),
         (["glove", "--compare", "nowhere"], "--compare 'nowhere': no results.json there"),
-        ([], "MODEL is required"),
+        (["-d", "u3"], "dataset must be one of"),  # no MODEL: the default, checked before it is built
         (["glove", "-m", "all-MiniLM-L6-v2"], "give the model once"),
     ],
 )
@@ -208,6 +208,20 @@ def test_cli_bad_input_exits_2_with_one_line(argv, message, tiny_data, capsys):
     assert captured.out == ""
     assert captured.err.count("\n") == 1 and captured.err.startswith("relvec evaluate: error: ")
     assert message in captured.err
+
+
+def test_cli_without_a_model_evaluates_the_trained_default(tiny_data, tiny_encoder_dir, tmp_path, monkeypatch, capsys):
+    from relvec import builtin
+    from relvec.train import TrainConfig
+
+    monkeypatch.setenv("RELVEC_CACHE", str(tmp_path / "cache"))
+    tiny = TrainConfig.from_recipe(
+        "minilm", encoder=str(tiny_encoder_dir), max_steps=1, static_weight=0.0, device="cpu"
+    )
+    monkeypatch.setattr(builtin, "builtin_config", lambda name: tiny)
+    assert main(["evaluate", "-d", "u2", "--data-dir", str(tiny_data), "-o", str(tmp_path / "out"), "-q"]) == 0
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert (run["model"], run["direction"]) == ("relvec-minilm", "both")
 
 
 def test_cli_refuses_a_folder_that_is_not_a_model(tmp_path, tiny_data, capsys):

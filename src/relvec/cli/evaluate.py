@@ -29,7 +29,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "run.json, results.md (beside the published numbers) and results.png."
         ),
     )
-    parser.add_argument("model_name", nargs="?", metavar="MODEL", help="model folder, encoder name, or 'glove'")
+    parser.add_argument(
+        "model_name",
+        nargs="?",
+        metavar="MODEL",
+        help="model folder, relvec-minilm (default: the trained default), relvec-mpnet, an encoder name, or 'glove'",
+    )
     parser.add_argument(
         "-d",
         "--datasets",
@@ -42,7 +47,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", default=None, help="folder for the report files")
     parser.add_argument("--data-dir", default=None, help="data folder laid out like shared/data (default $RELVEC_DATA)")
     parser.add_argument("--split", default="test", help="analogy split: test (default) or valid")
-    parser.add_argument("--direction", default="forward", help="analogy scoring: forward (default), reverse or both")
+    parser.add_argument(
+        "--direction",
+        default="both",
+        help="analogy scoring: both (default: forward and reversed pairs averaged, chosen on validation), "
+        "forward (the paper's) or reverse",
+    )
     parser.add_argument(
         "--metric",
         default="f1_micro",
@@ -59,9 +69,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def _model_argument(args: argparse.Namespace) -> str:
     if args.model_name and args.model and args.model_name != args.model:
         raise RelvecError(f"give the model once: MODEL {args.model_name!r} and --model {args.model!r} differ")
-    model = args.model_name or args.model
-    if not model:
-        raise RelvecError("MODEL is required: a model folder, an encoder name (e.g. all-MiniLM-L6-v2) or 'glove'")
+    # No MODEL: relvec's trained default (built on first use), as RelationEncoder() and relvec embed use.
+    model = args.model_name or args.model or "relvec-minilm"
     if is_baseline(model):
         return model
     path = Path(model).expanduser()

@@ -20,7 +20,7 @@ from relvec.data import (
     load_mapping,
 )
 from relvec.errors import check_choice, invalid
-from relvec.evaluate.analogy import DIRECTIONS, analogy_accuracy
+from relvec.evaluate.analogy import DEFAULT_DIRECTION, DIRECTIONS, analogy_accuracy
 from relvec.evaluate.classification import lexical_classification
 from relvec.evaluate.mapping import mapping_accuracy
 
@@ -91,7 +91,7 @@ def run_benchmark(
     embedder: Any,
     benchmark: Benchmark,
     *,
-    direction: str = "forward",
+    direction: str = DEFAULT_DIRECTION,
     progress: bool = False,
     lexical_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -118,7 +118,7 @@ def evaluate(
     datasets: Sequence[str] | None = None,
     *,
     split: str = "test",
-    direction: str = "forward",
+    direction: str = DEFAULT_DIRECTION,
     data_dir: str | Path | None = None,
     progress: bool = False,
 ) -> dict[str, dict[str, Any]]:
