@@ -101,8 +101,8 @@ def test_console_script_exits_non_zero_without_traceback(tmp_path):
 
 
 @pytest.mark.integration
-def test_embed_with_the_embedded_default(tmp_path, capsys):
+def test_embed_with_the_embedded_minilm(tmp_path, capsys):
     source = write_tsv(tmp_path / "pairs.tsv", [("paris", "france"), ("tokyo", "japan")])
-    assert main(["embed", str(source), "-q"]) == 0
+    assert main(["embed", str(source), "-m", "all-MiniLM-L6-v2", "-q"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [len(r["embedding"]) for r in rows] == [384, 384]

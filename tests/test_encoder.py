@@ -242,9 +242,9 @@ def test_reference_implementation_folder(tiny_encoder_dir, tmp_path, relbert_con
 
 
 @pytest.mark.integration
-def test_embedded_default_encoder_offline(monkeypatch):
+def test_embedded_minilm_offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    encoder = RelationEncoder(device="cpu")
+    encoder = RelationEncoder("all-MiniLM-L6-v2", device="cpu")
     assert encoder.source == "all-MiniLM-L6-v2" and encoder.dim == 384
     assert (encoder.template.name, encoder.pooling) == ("d", "average_no_mask")
     vectors = encoder.encode([("paris", "france"), ("tokyo", "japan"), ("paris", "france")])

@@ -60,7 +60,7 @@ def test_missing_mpnet_package_says_how_to_install(monkeypatch, tmp_path):
         models.resolve_source("all-mpnet-base-v2")
 
 
-@pytest.mark.parametrize("name", [None, "minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"])
+@pytest.mark.parametrize("name", ["minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"])
 def test_names_of_the_embedded_default(name):
     folder, display = models.resolve_source(name)
     assert display == "all-MiniLM-L6-v2" and (folder / "config.json").is_file()

@@ -39,6 +39,7 @@ def config(tiny_encoder_dir, relation_file):
         lr=1e-3,
         warmup=0.5,
         device="cpu",
+        static_weight=0.0,
     )
 
 

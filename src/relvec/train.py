@@ -69,11 +69,16 @@ class TrainConfig:
     # "auto": bf16 autocast where matrix products are fast in bfloat16 (CUDA; CPUs with AMX or AVX-512 BF16),
     # else fp32. Weights, optimiser state and the loss stay float32 either way.
     precision: str = "auto"
+    # Weight of the static GloVe offset in the saved model's hybrid vectors (relvec.hybrid); chosen on
+    # validation after training, so it does not change the training itself.
+    static_weight: float = 0.25
 
     def check(self) -> None:
         """Raise on the first bad value, before any data or model is loaded."""
         from relvec.encoder import check_device
+        from relvec.hybrid import check_static_weight
 
+        check_static_weight(self.static_weight)
         Template.from_name_or_text(self.template)
         check_pooling(self.pooling)
         check_device(self.device)
@@ -110,11 +115,36 @@ class TrainConfig:
             raise RelvecError(f"{source}: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**values)
 
+    @classmethod
+    def from_recipe(cls, recipe: str = "minilm", **overrides: Any) -> TrainConfig:
+        """A named recipe (:data:`RECIPES`) with some options overridden."""
+        check_choice("recipe", recipe, RECIPES)
+        return cls.from_dict({**RECIPES[recipe], **overrides}, source=f"recipe {recipe!r}")
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
 TRAIN_PRECISIONS = ("auto", "fp32", "bf16")
+
+#: Named recipes, each chosen on validation data only (docs/training.md has the lever table).
+#:   minilm: the default; all-MiniLM-L6-v2, template c, difference pooling, hybrid with GloVe at w = 0.25.
+#:   mpnet:  the same recipe on the embedded all-mpnet-base-v2 (110M); GloVe did not help it on validation.
+#:   paper:  RelBERT's published recipe (template d, average_no_mask, InfoNCE, lr 5e-6, 10 epochs), kept for
+#:           honest comparison; pass --encoder for its backbone (MiniLM by default).
+RECIPES: dict[str, dict[str, Any]] = {
+    "minilm": {},
+    "mpnet": {"encoder": "all-mpnet-base-v2", "static_weight": 0.0},
+    "paper": {
+        "template": "d",
+        "pooling": "average_no_mask",
+        "loss": "infonce",
+        "temperature": 0.05,
+        "lr": 5e-6,
+        "epochs": 10,
+        "static_weight": 0.0,
+    },
+}
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
@@ -293,7 +323,8 @@ def train(
     torch.manual_seed(config.seed)
     random.seed(config.seed)
     np.random.seed(config.seed)
-    encoder = RelationEncoder(config.encoder, config.template, config.pooling, device=config.device)
+    # Trained and selected on the contextual vectors alone; the static part is joined in the saved folder.
+    encoder = RelationEncoder(config.encoder, config.template, config.pooling, device=config.device, static_weight=0)
     model = encoder.model
     loss_fn = make_loss(config.loss, config.temperature, config.margin)
     sampler = RelationSampler(
@@ -393,7 +424,7 @@ def train(
                     if on_step is not None:
                         on_step(record)
                 # End of an epoch (or of the step budget): select, save, checkpoint.
-                accuracy = analogy_accuracy(encoder, questions)["accuracy"]
+                accuracy = analogy_accuracy(encoder, questions, direction="forward")["accuracy"]
                 history.append(accuracy)
                 log.write(
                     json.dumps(
@@ -409,7 +440,7 @@ def train(
                 log.flush()
                 if accuracy > best["accuracy"]:
                     best = {"epoch": position["epoch"], "accuracy": accuracy}
-                    encoder.save(output)
+                    encoder.save(output, static_weight=config.static_weight)
                 position["epoch"] += 1
                 position["step_in_epoch"] = 0
                 checkpoint()

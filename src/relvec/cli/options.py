@@ -15,7 +15,8 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
         "-m",
         "--model",
         default=None,
-        help="all-MiniLM-L6-v2 (default, embedded), all-mpnet-base-v2, a model folder or a Hugging Face name",
+        help="relvec-minilm (default: relvec's trained model, built on first use in about 3 min), relvec-mpnet, "
+        "all-MiniLM-L6-v2 or all-mpnet-base-v2 (untrained, embedded), a model folder or a Hugging Face name",
     )
     group.add_argument("-t", "--template", default=None, help="a-e (default: the model's, else d) or a custom template")
     group.add_argument("-p", "--pooling", default=None, help="mask, average, average_no_mask (default) or cls")

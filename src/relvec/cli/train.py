@@ -13,6 +13,7 @@ _FIELDS = {
     "encoder": str, "template": str, "pooling": str, "loss": str, "temperature": float, "margin": float,
     "data": str, "epochs": int, "max_steps": int, "relations_per_step": int, "lr": float, "warmup": float,
     "weight_decay": float, "max_grad_norm": float, "seed": int, "device": str, "precision": str, "dropout": float,
+    "static_weight": float,
 }  # fmt: skip
 _SWITCHES = ["reversed_negatives", "freeze_embeddings"]
 
@@ -25,6 +26,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "relation file. Options override the values of --config (a JSON object of the same names).",
     )
     parser.add_argument("-o", "--output", required=True, help="folder for the trained model, log and checkpoint")
+    parser.add_argument(
+        "--recipe",
+        default="minilm",
+        help="named recipe the other options start from: minilm (default: MiniLM, hybrid with GloVe), mpnet "
+        "(the embedded all-mpnet-base-v2; about 15 min on 2 CPU cores) or paper (RelBERT's published recipe)",
+    )
     parser.add_argument("--config", help="JSON file with training options")
     for name, kind in _FIELDS.items():
         parser.add_argument("--" + name.replace("_", "-"), type=kind, default=None, dest=name)
@@ -41,19 +48,21 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def config_from_args(args: argparse.Namespace):
-    from relvec.train import TrainConfig
+    from relvec.errors import check_choice
+    from relvec.train import RECIPES, TrainConfig
 
-    values = {}
+    values = dict(RECIPES[check_choice("--recipe", args.recipe, RECIPES)])
     if args.config:
         path = Path(args.config)
         if not path.is_file():
             raise RelvecError(f"--config {args.config!r} does not exist")
         try:
-            values = json.loads(path.read_text(encoding="utf-8"))
+            from_file = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:
             raise RelvecError(f"--config {args.config!r} is not valid JSON ({error})") from error
-        if not isinstance(values, dict):
+        if not isinstance(from_file, dict):
             raise RelvecError(f"--config {args.config!r} must hold a JSON object of options")
+        values.update(from_file)
     names = [*_FIELDS, *_SWITCHES, "exclude"]
     given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     config = TrainConfig.from_dict({**values, **given}, source=args.config or "options")
