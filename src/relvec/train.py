@@ -54,6 +54,10 @@ class TrainConfig:
     margin: float = 0.2
     data: str = "semeval"  # "semeval" or a path to a relation-set JSONL file
     exclude: list[str] = field(default_factory=list)
+    # Extra training relations beside `data`: "wordnet" (WordNet 3.0, relvec.data.wordnet); with
+    # leakage_filter every extra pair found in any evaluation dataset (either order) is dropped first.
+    extra_data: list[str] = field(default_factory=list)
+    leakage_filter: bool = True
     epochs: int = 12
     max_steps: int | None = None
     relations_per_step: int = 8
@@ -101,7 +105,9 @@ class TrainConfig:
             raise invalid("weight_decay", self.weight_decay, "a number >= 0")
         if not isinstance(self.max_grad_norm, (int, float)) or self.max_grad_norm <= 0:
             raise invalid("max_grad_norm", self.max_grad_norm, "a number > 0")
-        for name in ("reversed_negatives", "freeze_embeddings"):
+        if not isinstance(self.extra_data, list) or any(item not in EXTRA_DATA for item in self.extra_data):
+            raise invalid("extra_data", self.extra_data, "a list of extra relation sources from " + repr(EXTRA_DATA))
+        for name in ("reversed_negatives", "freeze_embeddings", "leakage_filter"):
             if not isinstance(getattr(self, name), bool):
                 raise invalid(name, getattr(self, name), "true or false")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -126,6 +132,7 @@ class TrainConfig:
 
 
 TRAIN_PRECISIONS = ("auto", "fp32", "bf16")
+EXTRA_DATA = ("wordnet",)
 
 #: Named recipes, each chosen on validation data only (docs/training.md has the lever table).
 #:   minilm: the default; all-MiniLM-L6-v2, template c, difference pooling, hybrid with GloVe at w = 0.25.
@@ -184,8 +191,35 @@ def load_relations(config: TrainConfig, data_dir: str | os.PathLike[str] | None 
         if config.exclude:
             raise RelvecError("exclude applies to data 'semeval'; edit your relation file instead")
         relations = data.load_relation_file(config.data)
+    if config.extra_data:
+        relations = _with_extra_relations(relations, config, data_dir)
     check_relations(relations.train)
     return relations
+
+
+def _with_extra_relations(relations, config: TrainConfig, data_dir):
+    """Add the extra relations to the training split only: validation (model selection) stays SemEval's."""
+    import sys
+
+    from relvec.data import RelationSet
+    from relvec.data.wordnet import drop_leaked, evaluation_pairs, load_wordnet
+
+    extra = load_wordnet()
+    total = sum(len(r.positives) + len(r.negatives) for r in extra)
+    dropped = 0
+    if config.leakage_filter:
+        extra, dropped = drop_leaked(extra, evaluation_pairs(data_dir))
+        if not extra:
+            raise RelvecError(
+                f"the leakage filter dropped all {total} WordNet training pairs: every relation shares pairs with "
+                "the evaluation datasets; train without extra_data or with leakage_filter off"
+            )
+    print(
+        f"relvec train: wordnet adds {len(extra)} relations ({total - dropped} pairs); the leakage filter "
+        f"dropped {dropped} pairs found in evaluation datasets" + ("" if config.leakage_filter else " (filter off)"),
+        file=sys.stderr,
+    )
+    return RelationSet(relations.train + tuple(extra), relations.validation, relations.skipped)
 
 
 # ------------------------------------------------------------------------------------------- the folder

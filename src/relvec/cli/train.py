@@ -15,7 +15,7 @@ _FIELDS = {
     "weight_decay": float, "max_grad_norm": float, "seed": int, "device": str, "precision": str, "dropout": float,
     "static_weight": float,
 }  # fmt: skip
-_SWITCHES = ["reversed_negatives", "freeze_embeddings"]
+_SWITCHES = ["reversed_negatives", "freeze_embeddings", "leakage_filter"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -40,6 +40,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--exclude", nargs="+", default=None, help="SemEval relations or parent categories to leave out"
     )
+    parser.add_argument(
+        "--extra-data",
+        nargs="+",
+        default=None,
+        help="extra training relations beside --data: wordnet (WordNet 3.0 from Debian's wordnet-base; pairs found "
+        "in any evaluation dataset are dropped unless --no-leakage-filter)",
+    )
     parser.add_argument("--data-dir", default=None, help="data folder (default: $RELVEC_DATA)")
     parser.add_argument("--resume", action="store_true", help="continue the run in --output from its checkpoint")
     parser.add_argument("--overwrite", action="store_true", help="replace whatever --output holds")
@@ -63,7 +70,7 @@ def config_from_args(args: argparse.Namespace):
         if not isinstance(from_file, dict):
             raise RelvecError(f"--config {args.config!r} must hold a JSON object of options")
         values.update(from_file)
-    names = [*_FIELDS, *_SWITCHES, "exclude"]
+    names = [*_FIELDS, *_SWITCHES, "exclude", "extra_data"]
     given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     config = TrainConfig.from_dict({**values, **given}, source=args.config or "options")
     config.check()
