@@ -4,8 +4,13 @@ the model an index names, reading pair files whole, checking k and output paths.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from relvec.errors import RelvecError, invalid
 
@@ -71,3 +76,20 @@ def check_output_file(path: str, argument: str = "--output") -> Path:
 
 def add_quiet(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+@contextmanager
+def text_output(path: str | None) -> Iterator[IO[str]]:
+    """stdout for None; else a temporary file beside ``path``, renamed to it only when the block succeeds."""
+    if path is None:
+        yield sys.stdout
+        return
+    target = check_output_file(path)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            yield handle
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
