@@ -11,9 +11,12 @@ disjoint, stratified samples (``--per-section`` questions from each section, see
 * report: the accuracies printed; the chosen weight is applied to it unchanged.
 
 Systems: gensim ``most_similar`` (3CosAdd), ``most_similar_cosmul`` (3CosMul), relvec re-ranking the
-top-N 3CosAdd candidates by ``cos(r(a,b), r(c,d))`` alone (weight 0) and with the tuned weight. The encoder is
+top-N 3CosAdd candidates by ``cos(r(a,b), r(c,d))`` alone (weight 0) and with its tuned weight, and by the
+symmetric relation similarity (``AnalogyCompleter``'s default: the mean with ``cos(r(a,c), r(b,d))``) alone
+and with its tuned weight. Each weight is tuned on the tune sample only. The encoder is
 ``RelationEncoder("all-MiniLM-L6-v2", template="c", pooling="difference")`` unless ``--model`` names a trained
-folder. The last line is for tools: ``relvec_minus_3cosadd_points: N.N``.
+folder. The last line is for tools: ``relvec_minus_3cosadd_points: N.N`` (the symmetric, tuned system,
+AnalogyCompleter's default).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import numpy as np
 
 from relvec.apps.complete import AnalogyCompleter, glove_keyed_vectors, rank_completions
 
-WEIGHTS = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 
 
 def read_questions(path: Path) -> dict[str, list[tuple[str, str, str, str]]]:
@@ -69,11 +72,15 @@ def cpu_name() -> str:
 
 
 def score_sample(completer, sample, candidates):
-    """For each question: gensim's 3CosAdd candidates (with scores) and their relation similarities."""
+    """For each question: gensim's 3CosAdd candidates (with scores), cos(r(a,b), r(c,d)) and cos(r(a,c), r(b,d))."""
     questions = [q[:3] for _, q in sample]
     proposed = [completer.offset_candidates(question, candidates) for question in questions]
-    relations = completer.relation_scores(questions, [[w for w, _ in found] for found in proposed])
-    return proposed, relations
+    words = [[w for w, _ in found] for found in proposed]
+    forward = completer.relation_scores(questions, words)  # the completer is built with symmetric=False
+    crossed = completer.relation_scores([(a, c, b) for a, b, c in questions], words)
+    # What AnalogyCompleter(symmetric=True) computes: the mean of the two readings.
+    symmetric = [(f + c) / 2 for f, c in zip(forward, crossed, strict=True)]
+    return proposed, forward, symmetric
 
 
 def accuracy(predictions, sample) -> float:
@@ -82,6 +89,17 @@ def accuracy(predictions, sample) -> float:
 
 def relvec_top1(proposed, relations, weight):
     return [rank_completions(found, rel, weight)[0].word for found, rel in zip(proposed, relations, strict=True)]
+
+
+def tune_weight(proposed, relations, sample, name):
+    found = {w: accuracy(relvec_top1(proposed, relations, w), sample) for w in WEIGHTS}
+    weight = max(WEIGHTS, key=lambda w: (found[w], -w))
+    print(
+        f"tune accuracy by weight, {name}: "
+        + ", ".join(f"{w:g}: {a:.1f}" for w, a in found.items())
+        + f" -> {weight:g}"
+    )
+    return weight
 
 
 def main() -> int:
@@ -110,7 +128,7 @@ def main() -> int:
         encoder = RelationEncoder(args.model, device="cpu")
     else:
         encoder = RelationEncoder("all-MiniLM-L6-v2", template=args.template, pooling=args.pooling, device="cpu")
-    completer = AnalogyCompleter(encoder, static, candidates=args.candidates)
+    completer = AnalogyCompleter(encoder, static, candidates=args.candidates, symmetric=False)
     print(f"CPU: {cpu_name()}, torch threads {args.threads}")
     print(
         f"questions-words.txt: {total} questions, {len(sections)} sections, {skipped} with a word outside the "
@@ -120,42 +138,50 @@ def main() -> int:
     print(f"encoder: {encoder!r}; candidates: top {args.candidates} by 3CosAdd")
 
     started = time.perf_counter()
-    proposed, relations = score_sample(completer, tune, args.candidates)
-    tuned = {w: accuracy(relvec_top1(proposed, relations, w), tune) for w in WEIGHTS}
-    weight = max(WEIGHTS, key=lambda w: (tuned[w], -w))
-    print("tune accuracy by weight: " + ", ".join(f"{w:g}: {a:.1f}" for w, a in tuned.items()) + f" -> {weight:g}")
+    proposed, forward, symmetric = score_sample(completer, tune, args.candidates)
+    weight_forward = tune_weight(proposed, forward, tune, "cos(r(a,b), r(c,d))")
+    weight_symmetric = tune_weight(proposed, symmetric, tune, "symmetric")
 
-    proposed, relations = score_sample(completer, report, args.candidates)
+    proposed, forward, symmetric = score_sample(completer, report, args.candidates)
     relvec_seconds = time.perf_counter() - started
     gold = [q[3] for _, q in report]
     add = [found[0][0] for found in proposed]
     started = time.perf_counter()
     mul = [static.most_similar_cosmul(positive=[q[1], q[2]], negative=[q[0]], topn=1)[0][0] for _, q in report]
     gensim_seconds = time.perf_counter() - started
-    rows = {
-        "gensim 3CosAdd (most_similar)": accuracy(add, report),
-        "gensim 3CosMul (most_similar_cosmul)": accuracy(mul, report),
-        "relvec, relation similarity only (weight 0)": accuracy(relvec_top1(proposed, relations, 0.0), report),
-        f"relvec, relation + {weight:g} x 3CosAdd (tuned)": accuracy(relvec_top1(proposed, relations, weight), report),
-        f"oracle: answer among the top {args.candidates}": 100.0
-        * float(np.mean([g in [w for w, _ in found] for g, found in zip(gold, proposed, strict=True)])),
+    best_name = f"relvec symmetric + {weight_symmetric:g} x 3CosAdd (tuned)"
+    systems = {
+        "gensim 3CosAdd (most_similar)": add,
+        "gensim 3CosMul (most_similar_cosmul)": mul,
+        "relvec cos(r(a,b), r(c,d)) only": relvec_top1(proposed, forward, 0.0),
+        f"relvec cos(r(a,b), r(c,d)) + {weight_forward:g} x 3CosAdd (tuned)": relvec_top1(
+            proposed, forward, weight_forward
+        ),
+        "relvec symmetric only": relvec_top1(proposed, symmetric, 0.0),
+        best_name: relvec_top1(proposed, symmetric, weight_symmetric),
     }
-    print(f"\ntop-1 accuracy on the report sample ({len(report)} questions):")
+    rows = {name: accuracy(predictions, report) for name, predictions in systems.items()}
+    rows[f"oracle: answer among the top {args.candidates}"] = 100.0 * float(
+        np.mean([g in [w for w, _ in found] for g, found in zip(gold, proposed, strict=True)])
+    )
+    print(
+        f"\ntop-1 accuracy on the report sample ({len(report)} questions; symmetric = mean of cos(r(a,b), r(c,d)) "
+        "and cos(r(a,c), r(b,d))):"
+    )
     for name, value in rows.items():
-        print(f"  {name:<48} {value:5.1f}")
-    by_section = {}
-    for (section, _), g, a, r in zip(report, gold, add, relvec_top1(proposed, relations, weight), strict=True):
+        print(f"  {name:<56} {value:5.1f}")
+    by_section: dict[str, list[tuple[bool, bool]]] = {}
+    for (section, _), g, a, r in zip(report, gold, add, systems[best_name], strict=True):
         by_section.setdefault(section, []).append((a == g, r == g))
-    print("\nper section (3CosAdd -> relvec tuned):")
+    print(f"\nper section (3CosAdd -> {best_name}):")
     for section, results in by_section.items():
         a, r = (100.0 * float(np.mean(column)) for column in zip(*results, strict=True))
         print(f"  {section:<30} {a:5.1f} -> {r:5.1f}")
     print(
-        f"\ntime: relvec (tune + report, encoding included) {relvec_seconds:.1f} s; "
+        f"\ntime: relvec (both samples, encoding included) {relvec_seconds:.1f} s; "
         f"gensim 3CosMul {gensim_seconds:.1f} s"
     )
-    best = rows[f"relvec, relation + {weight:g} x 3CosAdd (tuned)"]
-    print(f"relvec_minus_3cosadd_points: {best - rows['gensim 3CosAdd (most_similar)']:.1f}")
+    print(f"relvec_minus_3cosadd_points: {rows[best_name] - rows['gensim 3CosAdd (most_similar)']:.1f}")
     return 0
 
 

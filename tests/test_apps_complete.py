@@ -35,9 +35,21 @@ OFFSET = {"queen": 2 / math.sqrt(6), "princess": 2 / 3, "girl": 1 / math.sqrt(6)
 RELATION = {"queen": 0.6, "princess": 1.0, "girl": 0.0, "boy": -1.0}
 
 
-def completer(weight, candidates=4):
+# The other reading a : c :: b : d, with r(man, woman) = (0, 1): queen 1, princess 0, girl 1, boy -1; so the
+# symmetric relation similarity (the mean of both readings) is queen 0.8, princess 0.5, girl 0.5, boy -1.
+CROSSED = {
+    ("man", "woman"): [0, 1],
+    ("king", "queen"): [0, 2],
+    ("king", "princess"): [1, 0],
+    ("king", "girl"): [0, 1],
+    ("king", "boy"): [0, -1],
+}
+
+
+def completer(weight, candidates=4, symmetric=False):
     static = keyed_vectors(WORDS, STATIC)
-    return AnalogyCompleter(TableEncoder(RELATIONS), static, candidates=candidates, offset_weight=weight)
+    encoder = TableEncoder({**RELATIONS, **CROSSED})
+    return AnalogyCompleter(encoder, static, candidates=candidates, offset_weight=weight, symmetric=symmetric)
 
 
 def test_candidates_are_gensim_3cosadd_without_the_question_words():
@@ -61,6 +73,19 @@ def test_reranking_by_relation_plus_weighted_offset(weight, order):
         assert c.relation == pytest.approx(RELATION[c.word], abs=1e-6)
         assert c.offset == pytest.approx(OFFSET[c.word], abs=1e-6)
         assert c.score == pytest.approx(RELATION[c.word] + weight * OFFSET[c.word], abs=1e-6)
+
+
+def test_symmetric_averages_both_readings_of_the_analogy():
+    completions = completer(0.0, symmetric=True).complete("man", "king", "woman", k=4)
+    # princess and girl tie at 0.5 and keep their 3CosAdd order
+    assert [(c.word, round(c.relation, 6)) for c in completions] == [
+        ("queen", 0.8),
+        ("princess", 0.5),
+        ("girl", 0.5),
+        ("boy", -1.0),
+    ]
+    with pytest.raises(RelvecError, match="symmetric must be True or False; got 1"):
+        AnalogyCompleter(None, keyed_vectors(WORDS, STATIC), symmetric=1)
 
 
 def test_only_the_top_candidates_are_reranked_and_encoded_once():

@@ -20,10 +20,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "complete",
         help="complete an analogy a : b :: c : ?",
-        description="Complete A : B :: C : ? with words of GloVe 6B 50d: the top candidates by 3CosAdd (the "
-        "question's words excluded), re-ranked by cos(r(A,B), r(C,D)) plus a weight times the 3CosAdd score. "
-        "Without encoder options the model is all-MiniLM-L6-v2 with template c and difference pooling, "
-        "the configuration bench/completion.py measured.",
+        description=(
+            "Complete A : B :: C : ? with words of GloVe 6B 50d: the top candidates by 3CosAdd (the question's "
+            "words excluded), re-ranked by the mean of cos(r(A,B), r(C,D)) and cos(r(A,C), r(B,D)) plus a weight "
+            "times the 3CosAdd score. Without encoder options the model is all-MiniLM-L6-v2 with template c and "
+            "difference pooling, the configuration bench/completion.py measured."
+        ),
     )
     parser.add_argument("words", nargs=3, metavar="WORD", help="A B C")
     parser.add_argument("-k", type=int, default=10, help="completions to print (default 10)")
@@ -43,6 +45,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help=f"GloVe's most frequent words kept as candidates (default {DEFAULT_VOCABULARY_SIZE})",
     )
     parser.add_argument("--vocabulary", default=None, help="a word list (one per line) to draw candidates from instead")
+    parser.add_argument(
+        "--one-way",
+        action="store_true",
+        help="score only cos(r(A,B), r(C,D)); by default it is averaged with cos(r(A,C), r(B,D))",
+    )
     parser.add_argument("--json", action="store_true", help="a JSON object with every completion's scores")
     add_encoder_options(parser)
     parser.set_defaults(run=run)
@@ -61,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     static = glove_keyed_vectors(args.vocab_size, vocabulary)
     if args.model is None and args.template is None and args.pooling is None:
         args.model, args.template, args.pooling = MEASURED["model"], MEASURED["template"], MEASURED["pooling"]
-    completer = AnalogyCompleter(None, static, candidates=args.candidates, offset_weight=args.offset_weight)
+    completer = AnalogyCompleter(
+        None, static, candidates=args.candidates, offset_weight=args.offset_weight, symmetric=not args.one_way
+    )
     question = completer.check_question(args.words, "WORD")  # before the model loads
     completer.encoder = load_model(args)
     completions = completer.complete(*question, k=k)
