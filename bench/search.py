@@ -131,7 +131,8 @@ def part_one(args) -> None:
     exact = results["flat"]["runs"][0]
     exact_p50 = float(np.percentile(exact["latencies"], 50))
     print(
-        f"{'index':<26} {'build s':>8} {'peak MiB':>9} {'p50 ms':>8} {'p99 ms':>8} {'recall@10':>10} {'p50 vs exact':>13}"
+        f"{'index':<26} {'build s':>8} {'peak MiB':>9} {'p50 ms':>8} {'p99 ms':>8} {'recall@10':>10} "
+        f"{'p50 vs exact':>13}"
     )
     for kind, result in results.items():
         for run in result["runs"]:
