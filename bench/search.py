@@ -9,9 +9,9 @@ that each peak memory (the process's maximum resident set, data and pairs includ
 answered one at a time, as ``relvec search`` does, and timed one by one (p50, p99). Recall@10 is the share of
 the exact top 10 that an approximate index returns.
 
-Queries: ``--query-noise`` > 0 draws each query near a stored vector (the vector plus Gaussian noise of
-that norm, re-normalised), as a search for pairs like a known pair is; 0 draws uniform random unit vectors,
-whose nearest neighbours are barely nearer than any other vector, the worst case for any approximate index.
+Queries: by default uniform random unit vectors, whose nearest neighbours are barely nearer than any other
+vector: the worst case for any approximate index. ``--query-noise`` > 0 draws each query near a stored vector
+instead (the vector plus Gaussian noise of that norm, re-normalised).
 
 Part 2. ``relvec embed`` and ``relvec index build`` on the same ``--real-pairs`` distinct pairs from the
 analogy test files (embedded default encoder), timed in the same process: pairs/s of each and their ratio.
@@ -186,13 +186,13 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--query-noise", type=float, default=1.0, help="0: uniform random queries")
+    parser.add_argument("--query-noise", type=float, default=0.0, help="0 (default): uniform random queries")
     parser.add_argument("--kinds", nargs="+", default=["flat", "hnsw", "ivf"])
     parser.add_argument("--hnsw-m", type=int, default=32)
-    parser.add_argument("--ef-construction", type=int, default=80)
-    parser.add_argument("--ef-search", type=int, nargs="+", default=[32, 64, 128])
+    parser.add_argument("--ef-construction", type=int, default=100)
+    parser.add_argument("--ef-search", type=int, nargs="+", default=[128, 256, 512])
     parser.add_argument("--nlist", type=int, default=1024)
-    parser.add_argument("--nprobe", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--nprobe", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--real-pairs", type=int, default=2000, help="0 skips part 2")
     parser.add_argument("--data-dir", default=os.environ.get("RELVEC_DATA"))
