@@ -167,7 +167,7 @@ class RelationIndex:
             index.hnsw.efConstruction = options.ef_construction
             index.hnsw.efSearch = options.ef_search
             return index
-        nlist = options.nlist or max(1, min(65536, int(4 * np.sqrt(len(training)))))
+        nlist = options.nlist or max(1, min(len(training), 65536, int(4 * np.sqrt(len(training)))))
         if nlist > len(training):
             raise invalid("nlist", nlist, f"at most the {len(training)} vectors the IVF lists are trained on")
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(self.dim), self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
