@@ -12,7 +12,12 @@ from apps_stubs import TableEncoder
 
 pytest.importorskip("gensim")
 
-from relvec.apps.complete import AnalogyCompleter, keyed_vectors, read_vocabulary  # noqa: E402
+from relvec.apps.complete import (  # noqa: E402
+    DEFAULT_OFFSET_WEIGHT,
+    AnalogyCompleter,
+    keyed_vectors,
+    read_vocabulary,
+)
 from relvec.cli import main  # noqa: E402
 from relvec.errors import RelvecError  # noqa: E402
 
@@ -151,7 +156,7 @@ def test_cli_complete_over_a_vocabulary_file(countries, tiny_encoder_dir, capsys
     scores = [c["score"] for c in record["completions"]]
     assert scores == sorted(scores, reverse=True)
     for c in record["completions"]:
-        assert c["score"] == pytest.approx(c["relation"] + 1.0 * c["offset"], abs=1e-6)
+        assert c["score"] == pytest.approx(c["relation"] + DEFAULT_OFFSET_WEIGHT * c["offset"], abs=1e-6)
 
 
 @pytest.mark.parametrize(
