@@ -16,6 +16,8 @@ from relvec.errors import RelvecError
 
 #: Subcommand modules under relvec.cli, in the order ``--help`` lists them.
 SUBCOMMANDS = ["embed", "train", "evaluate", "data"]
+# Applications of relation vectors (relvec.apps).
+SUBCOMMANDS += ["index", "search", "similarity", "complete", "label", "map", "export"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,228 @@
+"""Analogy completion ``a : b :: c : ?``: static word vectors propose, relation vectors decide.
+
+1. Candidates: the top ``candidates`` words by 3CosAdd over static word vectors (gensim's
+   ``KeyedVectors.most_similar(positive=[b, c], negative=[a])``: the question's words are excluded, as gensim
+   does).
+2. Re-ranking: each candidate ``d`` is scored by the relation similarity ``cos(r(a, b), r(c, d))`` under the
+   relation encoder (with ``symmetric``, averaged with ``cos(r(a, c), r(b, d))``: an analogy also holds read
+   the other way), plus ``offset_weight`` times its 3CosAdd score. ``offset_weight=0`` ranks by relation
+   similarity alone; the default was chosen on a tuning sample of Google's analogies disjoint from the sample
+   ``bench/completion.py`` reports (see docs/applications.md).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from relvec.apps.queries import unit_rows
+from relvec.errors import RelvecError, check_positive_int, invalid
+from relvec.pairs import check_word
+
+#: 3CosAdd candidates re-ranked per question.
+DEFAULT_CANDIDATES = 20
+#: Weight of the 3CosAdd score beside the relation similarity (chosen on the bench's tuning sample).
+DEFAULT_OFFSET_WEIGHT = 0.75
+#: Static vocabulary: GloVe's most frequent words, as gensim's evaluate_word_analogies restricts it.
+DEFAULT_VOCABULARY_SIZE = 300_000
+
+
+def _gensim():
+    try:
+        from gensim.models import KeyedVectors
+    except ImportError as error:
+        raise RelvecError("analogy completion needs gensim; run: pip install 'relvec[apps]'") from error
+    return KeyedVectors
+
+
+def keyed_vectors(words: Sequence[str], vectors: np.ndarray) -> Any:
+    """A gensim ``KeyedVectors`` of ``words`` (in order) and their ``vectors`` (n, dim)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim != 2 or len(words) != len(vectors) or not len(words):
+        raise invalid("vectors", vectors.shape, f"(n, dim) with one row for each of the {len(words)} words, n > 0")
+    index = {word: row for row, word in enumerate(words)}
+    if len(index) != len(words):
+        raise invalid("words", f"{len(words) - len(index)} repeated", "distinct words")
+    # Filled in place, as gensim's own loaders do: add_vectors re-checks every key and takes seconds for 300k.
+    kv = _gensim()(vectors.shape[1], count=len(words), dtype=np.float32)
+    kv.vectors[:] = vectors
+    kv.index_to_key = list(words)
+    kv.key_to_index = index
+    return kv
+
+
+def glove_keyed_vectors(size: int | None = DEFAULT_VOCABULARY_SIZE, vocabulary: Iterable[str] | None = None) -> Any:
+    """GloVe 6B 50d as gensim ``KeyedVectors``: its ``size`` most frequent words, or the GloVe words listed in
+    ``vocabulary`` (in that order)."""
+    from relvec.baselines import _glove_tables
+
+    index, vectors = _glove_tables()
+    if vocabulary is not None:
+        rows = {index[word]: None for word in vocabulary if word in index}  # keeps order, drops repeats
+        if not rows:
+            raise RelvecError("the vocabulary holds no word that GloVe 6B knows")
+        words = list(index)
+        return keyed_vectors([words[row] for row in rows], vectors[list(rows)])
+    if size is not None:
+        check_positive_int("vocabulary size", size)
+    words = list(index)[:size]
+    return keyed_vectors(words, vectors[: len(words)])
+
+
+def read_vocabulary(path: str | os.PathLike[str], argument: str = "--vocabulary") -> list[str]:
+    """One word per line (blank lines skipped); a missing or empty file is an error."""
+    file = Path(path)
+    if not file.is_file():
+        raise RelvecError(f"{argument} {str(path)!r}: no such file")
+    words = [line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not words:
+        raise RelvecError(f"{argument} {str(path)!r} is empty; expected one word per line")
+    return words
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A completion ``d`` of ``a : b :: c : d``: its final score, relation similarity and 3CosAdd score."""
+
+    word: str
+    score: float
+    relation: float
+    offset: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Question = tuple[str, str, str]
+
+
+class AnalogyCompleter:
+    """Complete ``a : b :: c : ?`` over the words of ``static`` (gensim ``KeyedVectors``).
+
+    Args:
+        encoder: any object with ``.encode(pairs) -> (n, dim)``.
+        static: the word vectors that propose candidates (3CosAdd) and define the vocabulary.
+        candidates: 3CosAdd candidates re-ranked per question.
+        offset_weight: weight of the 3CosAdd score in the final score (0: relation similarity alone).
+        symmetric: also read the analogy the other way, ``a : c :: b : d``, and average the two relation
+            similarities (twice the pairs to embed; 6.6 points better top-1 in bench/completion.py).
+    """
+
+    def __init__(
+        self,
+        encoder: Any,
+        static: Any,
+        *,
+        candidates: int = DEFAULT_CANDIDATES,
+        offset_weight: float = DEFAULT_OFFSET_WEIGHT,
+        symmetric: bool = True,
+    ) -> None:
+        self.encoder = encoder
+        self.static = static
+        self.candidates = check_positive_int("candidates", candidates)
+        if isinstance(offset_weight, bool) or not isinstance(offset_weight, (int, float)) or offset_weight < 0:
+            raise invalid("offset_weight", offset_weight, "a number >= 0")
+        self.offset_weight = float(offset_weight)
+        if not isinstance(symmetric, bool):
+            raise invalid("symmetric", symmetric, "True or False")
+        self.symmetric = symmetric
+
+    def check_question(self, question: Any, argument: str = "question") -> Question:
+        """The question's three words as the vocabulary spells them (looked up as given, then lowercased)."""
+        if isinstance(question, str) or not isinstance(question, Sequence) or len(question) != 3:
+            raise invalid(argument, question, "three words a, b, c (for a : b :: c : ?)")
+        words = [check_word(f"{argument}[{i}]", word) for i, word in enumerate(question)]
+        found = [self._vocabulary_word(word) for word in words]
+        missing = [word for word, known in zip(words, found, strict=True) if known is None]
+        if missing:
+            size = len(self.static.index_to_key)
+            raise RelvecError(
+                f"{argument}: {', '.join(repr(w) for w in missing)} not in the vocabulary of {size} words"
+            )
+        return tuple(found)  # type: ignore[return-value]
+
+    def _vocabulary_word(self, word: str) -> str | None:
+        for form in (word, word.lower()):
+            if form in self.static.key_to_index:
+                return form
+        return None
+
+    def offset_candidates(self, question: Question, topn: int | None = None) -> list[tuple[str, float]]:
+        """The top 3CosAdd words ``d`` with their scores, the question's words excluded (gensim's most_similar)."""
+        a, b, c = question
+        return self.static.most_similar(positive=[b, c], negative=[a], topn=topn or self.candidates)
+
+    def relation_scores(self, questions: Sequence[Question], candidates: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """The relation similarity of each question with each of its candidate words: one (n_i,) per question.
+
+        ``cos(r(a, b), r(c, d))``; with ``symmetric`` the mean of that and ``cos(r(a, c), r(b, d))``. All pairs
+        go through the encoder in one call (it embeds each distinct pair once per chunk).
+        """
+        views = [(0, 1, 2)] + ([(0, 2, 1)] if self.symmetric else [])  # (a, b, c) or (a, c, b)
+        pairs: list[tuple[str, str]] = []
+        for question, words in zip(questions, candidates, strict=True):
+            for first, second, third in views:
+                pairs.append((question[first], question[second]))
+                pairs.extend((question[third], d) for d in words)
+        vectors = unit_rows(self.encoder.encode(pairs)) if pairs else np.empty((0, 0), np.float32)
+        scores, start = [], 0
+        for words in candidates:
+            total = np.zeros(len(words), dtype=np.float32)
+            for _ in views:
+                stem, options = vectors[start], vectors[start + 1 : start + 1 + len(words)]
+                total += options @ stem
+                start += 1 + len(words)
+            scores.append(total / len(views))
+        return scores
+
+    def complete_many(self, questions: Iterable[Any], k: int = 10) -> list[list[Completion]]:
+        """The ``k`` best completions of each question ``(a, b, c)``, best first."""
+        k = self._check_k(k)
+        return self._complete([self.check_question(q, f"questions[{i}]") for i, q in enumerate(questions)], k)
+
+    def complete(self, a: str, b: str, c: str, k: int = 10) -> list[Completion]:
+        """The ``k`` best ``d`` for ``a : b :: c : d``, best first."""
+        k = self._check_k(k)
+        return self._complete([self.check_question((a, b, c))], k)[0]
+
+    def _check_k(self, k: Any) -> int:
+        k = check_positive_int("k", k)
+        if k > self.candidates:
+            raise invalid("k", k, f"at most the number of candidates re-ranked ({self.candidates})")
+        return k
+
+    def _complete(self, questions: list[Question], k: int) -> list[list[Completion]]:
+        proposed = [self.offset_candidates(question) for question in questions]
+        relations = self.relation_scores(questions, [[word for word, _ in found] for found in proposed])
+        return [
+            rank_completions(found, relation, self.offset_weight)[:k]
+            for found, relation in zip(proposed, relations, strict=True)
+        ]
+
+
+def rank_completions(
+    candidates: Sequence[tuple[str, float]], relation: np.ndarray, offset_weight: float
+) -> list[Completion]:
+    """Candidates sorted by ``relation + offset_weight * offset`` (ties keep the 3CosAdd order)."""
+    scored = [
+        Completion(word, float(rel) + offset_weight * float(offset), float(rel), float(offset))
+        for (word, offset), rel in zip(candidates, relation, strict=True)
+    ]
+    return sorted(scored, key=lambda completion: -completion.score)
+
+
+__all__ = [
+    "AnalogyCompleter",
+    "Completion",
+    "DEFAULT_CANDIDATES",
+    "DEFAULT_OFFSET_WEIGHT",
+    "glove_keyed_vectors",
+    "keyed_vectors",
+    "rank_completions",
+    "read_vocabulary",
+]

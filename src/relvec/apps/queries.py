@@ -1,0 +1,81 @@
+"""Pairs as users type them (``"paris:france"``), model identities, and cosine similarity of relation vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from relvec.errors import RelvecError, invalid
+from relvec.pairs import Pair, check_word
+
+#: The settings that decide what a relation vector means; two vectors are comparable only if all agree.
+IDENTITY_FIELDS = ("source", "template", "pooling", "normalize", "dim")
+
+
+def parse_pair_text(text: Any, argument: str = "query") -> Pair:
+    """``"head:tail"`` -> ``("head", "tail")``; words may hold spaces but not a colon."""
+    if not isinstance(text, str) or text.count(":") != 1:
+        raise invalid(argument, text, "'head:tail' (two words joined by one colon), e.g. 'paris:france'")
+    head, tail = text.split(":")
+    return check_word(f"{argument} head", head), check_word(f"{argument} tail", tail)
+
+
+def _source_name(source: Any) -> str:
+    """A model folder by its absolute path (so a relative path from another directory still matches)."""
+    text = str(source)
+    path = Path(text).expanduser()
+    return str(path.resolve()) if path.is_dir() else text
+
+
+def model_identity(encoder: Any) -> dict[str, Any]:
+    """What an index records about the model that embedded it: source, template text, pooling, normalize, dim.
+
+    Works for any object with ``.encode`` and ``.dim``; the attributes it lacks are recorded as None.
+    """
+    if not callable(getattr(encoder, "encode", None)) or not isinstance(getattr(encoder, "dim", None), int):
+        raise invalid("encoder", encoder, "an object with .encode(pairs) -> (n, dim) and an integer .dim")
+    template = getattr(encoder, "template", None)
+    template = getattr(template, "text", template)
+    return {
+        "source": _source_name(getattr(encoder, "source", None) or type(encoder).__name__),
+        "template": template,
+        "pooling": getattr(encoder, "pooling", None),
+        "normalize": bool(getattr(encoder, "normalize", False)),
+        "dim": int(encoder.dim),
+    }
+
+
+def identity_differences(expected: dict[str, Any], given: dict[str, Any]) -> list[str]:
+    """``["pooling 'mask' (index: 'difference')", ...]`` for each field in which two identities differ."""
+    return [
+        f"{field} {given.get(field)!r} (index: {expected.get(field)!r})"
+        for field in IDENTITY_FIELDS
+        if given.get(field) != expected.get(field)
+    ]
+
+
+def check_same_model(expected: dict[str, Any], given: dict[str, Any], what: str = "the query encoder") -> None:
+    """Refuse vectors from a model or settings other than the index's: their cosines would mean nothing."""
+    differences = identity_differences(expected, given)
+    if differences:
+        raise RelvecError(
+            f"{what} differs from the model the index was built with: "
+            + "; ".join(differences)
+            + ". Embed queries with the index's model and settings (relvec search loads them by default)."
+        )
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (zero rows stay zero, so their cosine with anything is 0): float32 (n, dim)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+
+
+def cosine_matrix(vectors: np.ndarray, others: np.ndarray | None = None) -> np.ndarray:
+    """Cosine similarity of every row of ``vectors`` (n, dim) with every row of ``others`` (m, dim): (n, m)."""
+    left = unit_rows(vectors)
+    right = left if others is None else unit_rows(others)
+    return left @ right.T

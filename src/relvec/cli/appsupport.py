@@ -1,0 +1,95 @@
+"""What the application subcommands (index, search, similarity, complete, label, map, export) share: loading
+the model an index names, reading pair files whole, checking k and output paths."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from relvec.errors import RelvecError, invalid
+
+
+def load_model(args: argparse.Namespace, **extra: Any) -> Any:
+    """The encoder (or the ``glove`` baseline) the encoder options name; every option is checked before loading."""
+    from relvec.baselines import load_embedder
+
+    if getattr(args, "model", None) and str(args.model).lower() == "glove":
+        return load_embedder("glove", template=args.template, pooling=args.pooling, normalize=args.normalize)
+    return load_embedder(
+        args.model,
+        template=args.template,
+        pooling=args.pooling,
+        normalize=args.normalize,
+        batch_size=args.batch_size,
+        device=args.device,
+        precision=args.precision,
+        compile=args.compile,
+        **extra,
+    )
+
+
+def check_options_against_index(args: argparse.Namespace, model: dict[str, Any]) -> None:
+    """Fill the encoder options the user left out from the index's model, and refuse those that contradict it,
+    before any model is loaded (the loaded encoder is checked again in full by RelationIndex.attach)."""
+    from relvec.apps.queries import identity_differences
+    from relvec.prompt import Template
+
+    given: dict[str, Any] = {}
+    if args.template is not None:
+        given["template"] = Template.from_name_or_text(args.template).text
+    if args.pooling is not None:
+        given["pooling"] = args.pooling
+    if args.normalize:
+        given["normalize"] = True
+    differences = identity_differences(model, {**model, **given})
+    if differences:
+        raise RelvecError(
+            "the encoder options differ from the model the index was built with: " + "; ".join(differences)
+        )
+    if args.model is None:
+        args.model = model["source"]
+    if model["source"] == "glove":
+        return
+    args.template, args.pooling, args.normalize = model["template"], model["pooling"], model["normalize"]
+
+
+def check_k(k: Any, argument: str = "-k") -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise invalid(argument, k, "a positive integer")
+    return k
+
+
+def check_output_file(path: str, argument: str = "--output") -> Path:
+    target = Path(path)
+    if not target.resolve().parent.is_dir():
+        raise RelvecError(f"{argument} {path!r}: its folder does not exist")
+    if target.is_dir():
+        raise RelvecError(f"{argument} {path!r} is a folder; expected a file name")
+    return target
+
+
+def add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+@contextmanager
+def text_output(path: str | None) -> Iterator[IO[str]]:
+    """stdout for None; else a temporary file beside ``path``, renamed to it only when the block succeeds."""
+    if path is None:
+        yield sys.stdout
+        return
+    target = check_output_file(path)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            yield handle
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)

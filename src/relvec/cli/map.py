@@ -1,0 +1,58 @@
+"""``relvec map PAIRS -o map.png [--labels COLUMN]``: a 2-D t-SNE picture of the pairs' relation vectors."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from relvec.cli.appsupport import check_output_file, load_model
+from relvec.cli.options import add_encoder_options
+from relvec.errors import RelvecError, check_positive_int
+from relvec.pairfiles import INPUT_FORMATS, guess_format, open_input
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "map",
+        help="draw pairs' relation vectors in 2-D (t-SNE), coloured by a label",
+        description="Embed the pairs of PAIRS, project their relation vectors to 2-D with t-SNE (cosine) and draw "
+        "them, coloured by the labels in COLUMN (a column number for TSV, e.g. 3; a key for JSONL objects).",
+    )
+    parser.add_argument("pairs", metavar="PAIRS", help="pairs file (.tsv or .jsonl), or '-' for stdin")
+    parser.add_argument("-o", "--output", required=True, help="image file (.png, .svg, .pdf)")
+    parser.add_argument("--labels", default=None, metavar="COLUMN", help="column number (TSV) or key (JSONL)")
+    parser.add_argument("--input-format", choices=INPUT_FORMATS, help="default: from the suffix, or sniffed")
+    parser.add_argument("--sample", type=int, default=None, help="draw this many pairs, chosen at random (seed 0)")
+    words = parser.add_mutually_exclusive_group()
+    words.add_argument("--words", dest="annotate", action="store_true", default=None, help="write every pair's words")
+    words.add_argument("--no-words", dest="annotate", action="store_false", help="no words (default above 60 pairs)")
+    add_encoder_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from relvec.apps.relmap import read_labelled_pairs, relation_map
+
+    check_output_file(args.output)
+    if args.sample is not None:
+        check_positive_int("--sample", args.sample)
+    from_stdin = args.pairs == "-"
+    fmt = args.input_format or (None if from_stdin else guess_format(args.pairs, INPUT_FORMATS, "PAIRS"))
+    with open_input(args.pairs) as (stream, name):
+        if fmt is None:  # stdin: sniff from the first line, as relvec embed does
+            lines = stream.read().splitlines(keepends=True)
+            first = next((line for line in lines if line.strip()), "")
+            fmt = "jsonl" if first.lstrip().startswith(("[", "{")) else "tsv"
+            stream = iter(lines)
+        pairs, labels = read_labelled_pairs(stream, fmt, name, args.labels)
+    if args.sample is not None and args.sample < len(pairs):
+        chosen = np.sort(np.random.default_rng(0).choice(len(pairs), args.sample, replace=False))
+        pairs = [pairs[i] for i in chosen]
+        labels = [labels[i] for i in chosen] if labels is not None else None
+    if len(pairs) < 4:
+        raise RelvecError(f"PAIRS {args.pairs!r}: a map needs at least 4 pairs; got {len(pairs)}")
+    relation_map(load_model(args), pairs, args.output, labels, annotate=args.annotate)
+    print(f"drew {len(pairs)} pairs into {Path(args.output)}")
+    return 0

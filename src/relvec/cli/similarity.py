@@ -1,0 +1,47 @@
+"""``relvec similarity "paris:france" "tokyo:japan" ...``: the cosine matrix of the pairs' relation vectors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from relvec.cli.appsupport import load_model
+from relvec.cli.options import add_encoder_options
+from relvec.errors import RelvecError
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "similarity",
+        help="cosine similarity matrix of pairs' relations",
+        description="Embed each PAIR ('head:tail') and print the matrix of cosine similarities of their relation "
+        "vectors (1 = the same relation).",
+    )
+    parser.add_argument("pairs", nargs="+", metavar="PAIR", help="'head:tail', e.g. paris:france")
+    parser.add_argument("--json", action="store_true", help="a JSON object: the pairs and the matrix")
+    add_encoder_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from relvec.apps.queries import cosine_matrix, parse_pair_text
+
+    pairs = [parse_pair_text(text, "PAIR") for text in args.pairs]
+    if len(pairs) < 2:
+        raise RelvecError(f"PAIR: give at least two pairs to compare; got {len(pairs)}")
+    matrix = cosine_matrix(load_model(args).encode(pairs))
+    names = [f"{head}:{tail}" for head, tail in pairs]
+    if args.json:
+        print(json.dumps({"pairs": [list(p) for p in pairs], "cosine": matrix.round(6).tolist()}, ensure_ascii=False))
+        return 0
+    print(format_matrix(names, matrix))
+    return 0
+
+
+def format_matrix(names: list[str], matrix) -> str:
+    """A text table: one row and one column per pair, cosines to 3 decimals."""
+    width = max(7, *(len(name) for name in names))
+    lines = [" " * width + "  " + "  ".join(name.rjust(width) for name in names)]
+    for name, row in zip(names, matrix, strict=True):
+        lines.append(name.ljust(width) + "  " + "  ".join(f"{value:.3f}".rjust(width) for value in row))
+    return "\n".join(lines)

