@@ -25,8 +25,9 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--precision",
         default="fp32",
-        help="fp32 (default) or bf16: the fast path, matrix products in bfloat16 (about 2.4x faster on CPUs with "
-        "AMX; analogy accuracy within 0.5 points)",
+        help="fp32 (default, exact); bf16: matrix products in bfloat16 (about 2.4x faster on CPUs with AMX, slower "
+        "without AMX or AVX-512 BF16); int8: linear layers in int8 (CPU; fast without AMX); auto: the fastest of "
+        "these on this machine (says which on stderr)",
     )
     group.add_argument(
         "--compile",
@@ -38,9 +39,11 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
 
 def encoder_from_args(args: argparse.Namespace, **extra: Any) -> RelationEncoder:
     """Load the encoder the options name; RelationEncoder checks every option before loading weights."""
+    import sys
+
     from relvec.encoder import RelationEncoder
 
-    return RelationEncoder(
+    encoder = RelationEncoder(
         args.model,
         args.template,
         args.pooling,
@@ -51,3 +54,6 @@ def encoder_from_args(args: argparse.Namespace, **extra: Any) -> RelationEncoder
         compile=args.compile,
         **extra,
     )
+    if args.precision == "auto" and not getattr(args, "quiet", False):
+        print(f"relvec: precision auto -> {encoder.precision} ({encoder.precision_reason})", file=sys.stderr)
+    return encoder

@@ -1,0 +1,53 @@
+"""The encoder's backend seam: a token batch in, hidden states out.
+
+A backend is any callable ``(input_ids, attention_mask) -> hidden states`` with shapes (batch, length) int64,
+(batch, length) int64 -> (batch, length, dim) float. :class:`relvec.RelationEncoder` pools what it returns,
+so every user of ``encode`` (``relvec embed``, evaluation, search, serving) runs on whichever backend the
+encoder's precision picked. Backends never see more than one batch, and batches are fixed by the encoder's
+chunk plan, so a backend cannot make a pair's vector depend on anything outside its chunk.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import Protocol
+
+import torch
+
+from relvec.precision import int8_engine
+
+
+class HiddenStates(Protocol):
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor: ...
+
+
+class TorchBackend:
+    """A Hugging Face encoder module (eager, compiled or quantized) as a backend."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.module = module
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.module(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+
+def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
+    """A copy of ``model`` whose ``nn.Linear`` layers run in int8: weights quantized once, per output
+    channel (closer to fp32 than one scale per matrix: mean cosine 0.970 against 0.931 on MiniLM), activations
+    quantized per batch on the fly. The original model is untouched (training keeps using it)."""
+    engine = int8_engine()
+    if engine is None:  # checked before loading; this guards direct callers
+        raise RuntimeError("this torch build has no quantized int8 engine")
+    torch.backends.quantized.engine = engine
+    with warnings.catch_warnings():
+        # torch.ao.quantization announces its move to torchao; its CPU kernels are what we measured.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        source = copy.deepcopy(model).float().eval()
+        return torch.ao.quantization.quantize_dynamic(
+            source, {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}, inplace=True
+        )
+
+
+__all__ = ["HiddenStates", "TorchBackend", "quantize_int8"]
