@@ -344,6 +344,11 @@ class RelationEncoder:
             self._backends[key] = self._make_backend()
         return self._backends[key]
 
+    def use_backend(self, backend: HiddenStates) -> None:
+        """Run :meth:`encode` on ``backend`` (e.g. an ONNX Runtime session of the same model) for the current
+        precision and compile setting. The caller vouches that it computes this encoder's model."""
+        self._backends[(self.precision, self.compile)] = backend
+
     def _make_backend(self) -> HiddenStates:
         if self.precision == "int8":  # compile is refused with int8, and ignored when "auto" picked int8
             return TorchBackend(quantize_int8(self.model))

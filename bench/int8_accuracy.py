@@ -1,0 +1,62 @@
+"""What int8 costs in accuracy: the eight analogy test sets, fp32 against int8, same model, same run.
+
+    python bench/int8_accuracy.py                          # all-MiniLM-L6-v2, template c, pooling difference
+    python bench/int8_accuracy.py --model path/to/trained  # the trained default (its own template, pooling)
+
+Prints a table per set and, alone on the last line, ``int8_accuracy_delta: D``: the 8-set mean accuracy in
+points, int8 minus fp32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import torch
+
+from relvec import RelationEncoder
+from relvec.data import load_analogy
+from relvec.evaluate.analogy import analogy_accuracy
+from relvec.precision import cpu_kind
+
+TEST_SETS = ["u2", "u4", "google", "bats", "scan", "nell_one", "t_rex", "conceptnet"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="all-MiniLM-L6-v2")
+    parser.add_argument("--template", default=None, help="default c for all-MiniLM-L6-v2, else the model's own")
+    parser.add_argument("--pooling", default=None, help="default difference for all-MiniLM-L6-v2, else the model's")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data-dir", default=None)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    plain = args.model == "all-MiniLM-L6-v2"
+    template = args.template or ("c" if plain else None)
+    pooling = args.pooling or ("difference" if plain else None)
+    sets = {name: load_analogy(name, "test", args.data_dir) for name in TEST_SETS}
+    scores: dict[str, dict[str, float]] = {}
+    seconds: dict[str, float] = {}
+    for precision in ("fp32", "int8"):
+        encoder = RelationEncoder(args.model, template, pooling, device="cpu", precision=precision)
+        started = time.perf_counter()
+        scores[precision] = {name: analogy_accuracy(encoder, questions)["accuracy"] for name, questions in sets.items()}
+        seconds[precision] = time.perf_counter() - started
+
+    print(f"{args.model}, template {template or 'stored'}, pooling {pooling or 'stored'}; CPU: {cpu_kind()}")
+    print(f"{'set':<12}{'fp32':>8}{'int8':>8}{'delta':>8}")
+    for name in TEST_SETS:
+        fp32, int8 = scores["fp32"][name], scores["int8"][name]
+        print(f"{name:<12}{fp32:>8.2f}{int8:>8.2f}{int8 - fp32:>+8.2f}")
+    means = {precision: statistics.mean(values.values()) for precision, values in scores.items()}
+    print(f"{'mean':<12}{means['fp32']:>8.2f}{means['int8']:>8.2f}{means['int8'] - means['fp32']:>+8.2f}")
+    print(f"wall time: fp32 {seconds['fp32']:.0f} s, int8 {seconds['int8']:.0f} s")
+    print(f"int8_accuracy_delta: {means['int8'] - means['fp32']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
