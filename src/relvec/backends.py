@@ -32,10 +32,21 @@ class TorchBackend:
         return self.module(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
 
+class _FullRangeDynamicLinear(torch.ao.nn.quantized.dynamic.Linear):
+    """torch's dynamic int8 linear layer with 8-bit activations. torch always passes ``reduce_range=True``
+    (7-bit activations, so that AVX2's 16-bit pairwise sums cannot saturate); with MiniLM that halved the
+    precision that mattered: mean cosine to fp32 0.958 with 7 bits, 0.989 with 8 (template c, difference
+    pooling, 300 analogy pairs), at the same speed."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        packed = self._packed_params._packed_params
+        return torch.ops.quantized.linear_dynamic(x, packed, reduce_range=False).to(x.dtype)
+
+
 def quantize_int8(model: torch.nn.Module, keep_fp32: tuple[str, ...] = ()) -> torch.nn.Module:
     """A copy of ``model`` whose ``nn.Linear`` layers run in int8: weights quantized once, per output
     channel (closer to fp32 than one scale per matrix: mean cosine 0.970 against 0.931 on MiniLM), activations
-    quantized per batch on the fly, with one scale for the whole batch (so a pair's int8 vector depends on
+    quantized to 8 bits per batch on the fly, with one scale for the whole batch (so a pair's int8 vector depends on
     the other prompts in its batch; the chunk plan fixes the batches, so the output is still reproducible).
     Layers whose names end with one of ``keep_fp32`` stay in fp32. The original model is untouched
     (training keeps using it)."""
@@ -54,7 +65,8 @@ def quantize_int8(model: torch.nn.Module, keep_fp32: tuple[str, ...] = ()) -> to
             for name, module in source.named_modules()
             if isinstance(module, torch.nn.Linear) and not name.endswith(keep_fp32)
         }
-        return torch.ao.quantization.quantize_dynamic(source, chosen, inplace=True)
+        mapping = {torch.nn.Linear: _FullRangeDynamicLinear}
+        return torch.ao.quantization.quantize_dynamic(source, chosen, mapping=mapping, inplace=True)
 
 
 __all__ = ["HiddenStates", "TorchBackend", "quantize_int8"]
