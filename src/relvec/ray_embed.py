@@ -182,6 +182,9 @@ def embed_on_ray(
     if started:
         ray.init(address=address, num_cpus=workers if address is None else None, log_to_driver=False)
     try:
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = context.enable_progress_bars and progress  # --quiet silences Ray's too
+        context.print_on_execution_start = progress
         size = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         rows = [{"index": c.index, "file": c.file, "offset": c.offset, "pairs": c.pairs} for c in plan.chunks]
         dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
