@@ -109,7 +109,7 @@ class RelationEncoder:
         device: torch device; default CUDA when available, else CPU.
         precision: ``"fp32"`` (default, exact), ``"bf16"`` (matrix products in bfloat16 under autocast; fast
             only with AMX, AVX-512 BF16 or a GPU, and a warning says so elsewhere), ``"int8"`` (the linear
-            layers dynamically quantized to int8, CPU only; fast on CPUs without AMX) or ``"auto"`` (the fastest
+            layers dynamically quantized to int8, CPU only; 1.5x fp32 on an AVX2 CPU) or ``"auto"`` (the fastest
             of these that is fast on this device; :attr:`precision` then holds the one picked and
             :attr:`precision_reason` why). Vectors are float32 either way (see README, Performance). The
             int8 copy is made at the first :meth:`encode`; like ``compile``, it assumes fixed weights.
@@ -338,9 +338,12 @@ class RelationEncoder:
 
     def backend(self) -> HiddenStates:
         """What :meth:`encode` runs: token ids and attention mask (batch, length) -> hidden states
-        (batch, length, dim), for this encoder's precision. Made once, at the first call."""
+        (batch, length, dim), for this encoder's precision. The int8 and compiled ones are made once, at the
+        first call; the eager one always runs the current ``self.model``."""
         key = (self.precision, self.compile)
         if key not in self._backends:
+            if self.precision != "int8" and not self.compile:
+                return TorchBackend(self.model)
             self._backends[key] = self._make_backend()
         return self._backends[key]
 
