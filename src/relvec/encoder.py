@@ -25,12 +25,14 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from relvec.errors import RelvecError, check_choice, check_positive_int, invalid
+from relvec.backends import HiddenStates, TorchBackend, quantize_int8
+from relvec.errors import RelvecError, check_positive_int, invalid
 from relvec.hybrid import StaticOffset, check_static_weight
 from relvec.models import DEFAULT_ENCODER, load_pretrained, read_folder_settings, resolve_source, save_folder
 from relvec.pairfiles import DEFAULT_CHUNK_SIZE
 from relvec.pairs import Pair, check_pairs
 from relvec.pooling import DEFAULT_POOLING, NEEDS_WORD_POSITIONS, POOLINGS, TokenRoles, check_pooling
+from relvec.precision import PRECISIONS, check_precision, resolve_inference_precision, warn_if_slow_bf16
 from relvec.prompt import DEFAULT_TEMPLATE, Template
 
 
@@ -106,12 +108,17 @@ class RelationEncoder:
         max_length: longest prompt in tokens; default the encoder's own limit. Longer prompts are an error,
             never silently cut.
         device: torch device; default CUDA when available, else CPU.
-        precision: ``"fp32"`` (default) or ``"bf16"``, the fast path for inference: matrix products in
-            bfloat16 under autocast, vectors still returned as float32 (see README, Performance).
+        precision: ``"fp32"`` (default, exact), ``"bf16"`` (matrix products in bfloat16 under autocast; fast
+            only with AMX, AVX-512 BF16 or a GPU, and a warning says so elsewhere), ``"int8"`` (the linear
+            layers dynamically quantized to int8, CPU only; 1.5x fp32 on an AVX2 CPU) or ``"auto"`` (the fastest
+            of these that is fast on this device; :attr:`precision` then holds the one picked and
+            :attr:`precision_reason` why). Vectors are float32 either way (see README, Performance). The
+            int8 copy is made at the first :meth:`encode`; like ``compile``, it assumes fixed weights.
         chunk_size: input pairs embedded together (deduplicated and length-sorted) in :meth:`encode`.
         compile: run :meth:`encode` through ``torch.compile`` with frozen weights, after a one-off
             compilation of 10-30 s; on the reference CPU it made bf16 14% faster and fp32 no faster.
-            Needs a C++ compiler. The weights must not change afterwards (training uses the eager model).
+            Needs a C++ compiler; not with int8. The weights must not change afterwards (training uses the
+            eager model).
         static_weight: ``w`` of the hybrid relation vector (see :mod:`relvec.hybrid`): ``encode`` returns
             ``[unit(r), sqrt(w) * unit(glove(tail) - glove(head))]``, so that a dot product is
             ``cos_contextual + w * cos_static``. Default: the folder's stored weight, else 0 (no static part).
@@ -197,8 +204,10 @@ class RelationEncoder:
         compile: bool,
     ) -> None:
         self.tokenizer = tokenizer
-        self.precision = precision
         self.device = torch.device(device) if device is not None else _default_device()
+        choice = resolve_inference_precision(precision, self.device)
+        self.precision, self.precision_reason = choice.precision, choice.reason
+        warn_if_slow_bf16(self.precision, self.device)
         self.model = model.to(self.device)
         self.template = template
         self.pooling = pooling
@@ -207,7 +216,8 @@ class RelationEncoder:
         self.max_length = max_length or _encoder_limit(tokenizer, model)
         self.chunk_size = chunk_size
         self.compile = compile
-        self._compiled: torch.nn.Module | None = None
+        # Made at the first encode, per (precision, compile): setting either attribute later takes effect.
+        self._backends: dict[tuple[str, bool], HiddenStates] = {}
 
     @property
     def dim(self) -> int:
@@ -294,9 +304,9 @@ class RelationEncoder:
 
         Runs with gradients when called outside ``torch.inference_mode`` (training uses this).
         """
-        return self._forward(self.model, batch)
+        return self._forward(TorchBackend(self.model), batch)
 
-    def _forward(self, model: torch.nn.Module, batch: TokenizedPairs) -> torch.Tensor:
+    def _forward(self, backend: HiddenStates, batch: TokenizedPairs) -> torch.Tensor:
         lengths = np.fromiter((len(ids) for ids in batch.ids), dtype=np.int64, count=len(batch))
         longest = int(lengths.max())
         # One numpy fill rather than a tensor copy per row: at batch 64 the row copies cost 3% of a forward.
@@ -315,8 +325,8 @@ class RelationEncoder:
             head=word_weights(batch.head_positions),
             tail=word_weights(batch.tail_positions),
         )
-        hidden = model(input_ids=torch.from_numpy(input_ids).to(self.device), attention_mask=roles.attention)
-        vectors = POOLINGS[self.pooling](hidden.last_hidden_state, roles)
+        hidden = backend(torch.from_numpy(input_ids).to(self.device), roles.attention)
+        vectors = POOLINGS[self.pooling](hidden, roles)
         return F.normalize(vectors, dim=-1) if self.normalize else vectors
 
     def encode(self, pairs: Iterable[Any], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
@@ -331,7 +341,7 @@ class RelationEncoder:
         chunks = [_Distinct.of(pairs[start : start + self.chunk_size], start) for start in starts]
         tokens = [self._tokenize(chunk.pairs, chunk.first) for chunk in chunks]  # every error before any work
         vectors = np.empty((len(pairs), self._hidden), dtype=np.float32)
-        model = self._inference_model()
+        backend = self.backend()
         was_training = self.model.training
         self.model.eval()
         with (
@@ -340,7 +350,7 @@ class RelationEncoder:
             tqdm(total=len(pairs), unit="pair", disable=not progress, desc="embedding", dynamic_ncols=True) as bar,
         ):
             for start, chunk, chunk_tokens in zip(starts, chunks, tokens, strict=True):
-                distinct = self._encode_distinct(model, chunk_tokens, batch_size)
+                distinct = self._encode_distinct(backend, chunk_tokens, batch_size)
                 vectors[start : start + len(chunk.inverse)] = distinct[chunk.inverse]
                 bar.update(len(chunk.inverse))
         self.model.train(was_training)
@@ -349,24 +359,40 @@ class RelationEncoder:
         hybrid = self.static.join(vectors, pairs)
         return hybrid / np.linalg.norm(hybrid, axis=1, keepdims=True) if self.normalize else hybrid
 
-    def _encode_distinct(self, model: torch.nn.Module, tokens: TokenizedPairs, batch_size: int) -> np.ndarray:
+    def _encode_distinct(self, backend: HiddenStates, tokens: TokenizedPairs, batch_size: int) -> np.ndarray:
         vectors = np.empty((len(tokens), self._hidden), dtype=np.float32)
         # Longest first: the largest batch shows its memory (and rate) at once rather than at the end.
         by_length = sorted(range(len(tokens)), key=lambda i: -len(tokens.ids[i]))
         for start in range(0, len(by_length), batch_size):
             chosen = by_length[start : start + batch_size]
-            vectors[chosen] = self._forward(model, tokens.select(chosen)).float().cpu().numpy()
+            vectors[chosen] = self._forward(backend, tokens.select(chosen)).float().cpu().numpy()
         return vectors
 
-    def _inference_model(self) -> torch.nn.Module:
-        if not self.compile:
-            return self.model
-        if self._compiled is None:
+    def backend(self) -> HiddenStates:
+        """What :meth:`encode` runs: token ids and attention mask (batch, length) -> hidden states
+        (batch, length, dim), for this encoder's precision. The int8 and compiled ones are made once, at the
+        first call; the eager one always runs the current ``self.model``."""
+        key = (self.precision, self.compile)
+        if key not in self._backends:
+            if self.precision != "int8" and not self.compile:
+                return TorchBackend(self.model)
+            self._backends[key] = self._make_backend()
+        return self._backends[key]
+
+    def use_backend(self, backend: HiddenStates) -> None:
+        """Run :meth:`encode` on ``backend`` (e.g. an ONNX Runtime session of the same model) for the current
+        precision and compile setting. The caller vouches that it computes this encoder's model."""
+        self._backends[(self.precision, self.compile)] = backend
+
+    def _make_backend(self) -> HiddenStates:
+        if self.precision == "int8":  # compile is refused with int8, and ignored when "auto" picked int8
+            return TorchBackend(quantize_int8(self.model))
+        if self.compile:
             # Compiled lazily at the first call, which encode makes in eval mode. Frozen weights let inductor
             # pre-pack the matrices and fold constants; dynamic shapes give one compilation for every batch
             # and prompt length.
-            self._compiled = torch.compile(self.model, dynamic=True, options={"freezing": True})
-        return self._compiled
+            return TorchBackend(torch.compile(self.model, dynamic=True, options={"freezing": True}))
+        return TorchBackend(self.model)
 
     def __call__(self, pairs: Iterable[Any], **kwargs: Any) -> np.ndarray:
         return self.encode(pairs, **kwargs)
@@ -394,10 +420,6 @@ def _position_weights(positions: list[list[int]], length: int) -> torch.Tensor:
     return weights
 
 
-#: ``fp32``: exact; ``bf16``: matrix products in bfloat16 (fast on CPUs with AMX or AVX-512 BF16, and GPUs).
-PRECISIONS = ("fp32", "bf16")
-
-
 def check_device(device: Any) -> None:
     """Refuse a device torch cannot parse, or CUDA where torch sees none, before any model is loaded."""
     if device is None:
@@ -418,12 +440,14 @@ def _check_options(
     chunk_size: Any = DEFAULT_CHUNK_SIZE,
     compile: Any = False,
 ) -> None:
-    check_choice("precision", precision, PRECISIONS)
     check_device(device)
+    check_precision(precision, torch.device(device) if device is not None else _default_device())
     check_positive_int("batch_size", batch_size)
     check_positive_int("chunk_size", chunk_size)
     if not isinstance(compile, bool):
         raise invalid("compile", compile, "True or False")
+    if compile and precision == "int8":
+        raise invalid("compile", compile, "False with precision 'int8' (the quantized layers do not compile)")
     if compile and (device is None or torch.device(device).type == "cpu") and not _cpp_compiler():
         raise invalid(
             "compile",
@@ -447,4 +471,4 @@ def _encoder_limit(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -
     return min(finite) if finite else 512
 
 
-__all__ = ["RelationEncoder", "TokenizedPairs", "DEFAULT_ENCODER", "DEFAULT_CHUNK_SIZE"]
+__all__ = ["RelationEncoder", "TokenizedPairs", "DEFAULT_ENCODER", "DEFAULT_CHUNK_SIZE", "PRECISIONS"]

@@ -7,7 +7,7 @@ import itertools
 from contextlib import closing
 from pathlib import Path
 
-from relvec.cli.options import add_encoder_options, encoder_from_args
+from relvec.cli.options import add_encoder_options, check_encoder_options, encoder_from_args, encoder_options_from_args
 from relvec.errors import RelvecError, check_positive_int
 from relvec.pairfiles import (
     DEFAULT_CHUNK_SIZE,
@@ -40,6 +40,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "RelationEncoder.encode call with the same chunk_size",
     )
     add_encoder_options(parser)
+    group = parser.add_argument_group("Ray (pip install 'relvec[ray]')")
+    group.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="embed on a Ray cluster (Ray Data, an actor pool loading the model once per actor): at ADDRESS "
+        "(HOST:PORT, ray://HOST:PORT or auto), or a local instance when none is given. INPUT may then be a file, "
+        "a folder of shards or a glob; the .npy output is bit-identical to single-process relvec embed with the "
+        "same --chunk-size",
+    )
+    group.add_argument("--workers", type=int, default=None, help="Ray actors (default: the cluster's CPUs)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
 
@@ -48,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     check_positive_int("--chunk-size", args.chunk_size)
+    if args.ray is not None:
+        return run_on_ray(args)
     from_stdin, to_stdout = args.input == "-", args.output == "-"
     input_format = args.input_format or (None if from_stdin else guess_format(args.input, INPUT_FORMATS, "input"))
     output_format = args.output_format or (
@@ -70,4 +85,29 @@ def run(args: argparse.Namespace) -> int:
             for chunk in itertools.chain([first] if first else [], pending):
                 writer.write(chunk, encoder.encode(chunk))
                 bar.update(len(chunk))
+    return 0
+
+
+def run_on_ray(args: argparse.Namespace) -> int:
+    """``--ray``: every check (Ray installed, output, input lines, options, address) before Ray starts."""
+    from relvec.ray_embed import check_address, embed_on_ray, input_files, plan_chunks, require_ray
+
+    require_ray()
+    if args.workers is not None:
+        check_positive_int("--workers", args.workers)
+    if args.output == "-" or (args.output_format or guess_format(args.output, OUTPUT_FORMATS, "--output")) != "npy":
+        raise RelvecError(f"--ray writes one .npy file; got --output {args.output!r}")
+    output = Path(args.output)
+    if output.exists():
+        raise RelvecError(f"--output {args.output!r} already exists; relvec never overwrites it (remove it first)")
+    if not output.resolve().parent.is_dir():
+        raise RelvecError(f"--output {args.output!r}: its folder does not exist")
+    if args.input == "-":
+        raise RelvecError("--ray reads pair files (a file, a folder of shards or a glob), not stdin")
+    options = encoder_options_from_args(args, chunk_size=args.chunk_size)
+    dim = check_encoder_options(options)
+    plan = plan_chunks(input_files(args.input), args.chunk_size, args.input_format)
+    address = None if args.ray == "local" else args.ray
+    check_address(address)
+    embed_on_ray(plan, output, options, dim, address=address, workers=args.workers, progress=not args.quiet)
     return 0

@@ -26,8 +26,9 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--precision",
         default="fp32",
-        help="fp32 (default) or bf16: the fast path, matrix products in bfloat16 (about 2.4x faster on CPUs with "
-        "AMX; analogy accuracy within 0.5 points)",
+        help="fp32 (default, exact); bf16: matrix products in bfloat16 (about 2.4x faster on CPUs with AMX, slower "
+        "without AMX or AVX-512 BF16); int8: linear layers in int8 (CPU; fast without AMX); auto: the fastest of "
+        "these on this machine (says which on stderr)",
     )
     group.add_argument(
         "--compile",
@@ -39,9 +40,11 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
 
 def encoder_from_args(args: argparse.Namespace, **extra: Any) -> RelationEncoder:
     """Load the encoder the options name; RelationEncoder checks every option before loading weights."""
+    import sys
+
     from relvec.encoder import RelationEncoder
 
-    return RelationEncoder(
+    encoder = RelationEncoder(
         args.model,
         args.template,
         args.pooling,
@@ -52,3 +55,42 @@ def encoder_from_args(args: argparse.Namespace, **extra: Any) -> RelationEncoder
         compile=args.compile,
         **extra,
     )
+    if args.precision == "auto" and not getattr(args, "quiet", False):
+        print(f"relvec: precision auto -> {encoder.precision} ({encoder.precision_reason})", file=sys.stderr)
+    return encoder
+
+
+def encoder_options_from_args(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
+    """The RelationEncoder keyword arguments the options name (sent to Ray actors, which load their own)."""
+    return {
+        "encoder": args.model,
+        "template": args.template,
+        "pooling": args.pooling,
+        "normalize": args.normalize,
+        "batch_size": args.batch_size,
+        "device": args.device,
+        "precision": args.precision,
+        "compile": args.compile,
+        **extra,
+    }
+
+
+def check_encoder_options(options: dict[str, Any]) -> int:
+    """Check encoder options without loading weights (only the model's configuration); return its vector
+    length."""
+    from transformers import AutoConfig
+
+    from relvec.encoder import _check_options
+    from relvec.models import resolve_source
+    from relvec.pooling import check_pooling
+    from relvec.prompt import Template
+
+    if options["template"] is not None:
+        Template.from_name_or_text(options["template"])
+    if options["pooling"] is not None:
+        check_pooling(options["pooling"])
+    _check_options(
+        options["batch_size"], None, options["precision"], options["device"], options["chunk_size"], options["compile"]
+    )
+    source, _ = resolve_source(options["encoder"])
+    return int(AutoConfig.from_pretrained(source).hidden_size)

@@ -1,0 +1,100 @@
+"""Which inference precision is fast on this hardware, and ``precision="auto"`` made concrete.
+
+Measured with ``bench/throughput.py`` (README, Performance, per CPU kind):
+
+- bf16 is fast only where the hardware multiplies bfloat16 natively: CUDA GPUs and CPUs with AMX or
+  AVX-512 BF16 (2.4x fp32 on a Sapphire Rapids with AMX). Elsewhere torch emulates it and it is slower
+  than fp32 (4x slower on a Xeon with AVX-512 VNNI and no AMX; 6.5x slower on an AVX2 AMD EPYC).
+- int8 (dynamic quantisation of the linear layers, torch's ``x86``/``fbgemm`` kernels) runs on the CPU
+  only; it was 1.5x fp32 on the AVX2 EPYC (not measured on AMX or VNNI CPUs).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import torch
+
+from relvec.errors import invalid
+
+#: ``fp32``: exact; ``bf16``: matrix products in bfloat16; ``int8``: linear layers in int8 (CPU);
+#: ``auto``: the fastest of these that is fast on this device (:func:`resolve_inference_precision`).
+PRECISIONS = ("fp32", "bf16", "int8", "auto")
+
+#: Quantized engines whose dynamic int8 linear kernels are fast on x86 (fbgemm needs AVX2) and ARM (qnnpack).
+INT8_ENGINES = ("x86", "fbgemm", "onednn", "qnnpack")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A concrete precision and why it was chosen (shown to the user when ``auto`` chose it)."""
+
+    precision: str
+    reason: str
+
+
+def cpu_has_fast_bf16() -> bool:
+    """AMX tiles or AVX-512 BF16: the CPU multiplies bfloat16 natively."""
+    return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
+
+
+def cpu_kind() -> str:
+    """The CPU's vector instruction level as torch reports it, e.g. ``AVX2`` or ``AVX512``."""
+    return str(torch.backends.cpu.get_cpu_capability())
+
+
+def int8_engine() -> str | None:
+    """The quantized engine torch would use for int8 linear layers here, or ``None`` if it has none."""
+    if not hasattr(torch.ao.quantization, "quantize_dynamic"):  # removed from a future torch
+        return None
+    supported = torch.backends.quantized.supported_engines
+    current = torch.backends.quantized.engine
+    if current in INT8_ENGINES:
+        return current
+    return next((engine for engine in INT8_ENGINES if engine in supported), None)
+
+
+def check_precision(precision: object, device: torch.device) -> None:
+    """Refuse an unknown precision, or int8 where no int8 kernel runs, before any model is loaded."""
+    from relvec.errors import check_choice
+
+    check_choice("precision", precision, PRECISIONS)
+    if precision != "int8":
+        return
+    if device.type != "cpu":
+        raise invalid("precision", precision, f"'fp32', 'bf16' or 'auto' on {device.type}: int8 runs on the CPU only")
+    if int8_engine() is None:
+        raise invalid(
+            "precision",
+            precision,
+            "'fp32', 'bf16' or 'auto' here: this torch build has no quantized int8 engine "
+            f"(supported engines: {torch.backends.quantized.supported_engines})",
+        )
+
+
+def resolve_inference_precision(precision: str, device: torch.device) -> Choice:
+    """``auto`` made concrete for ``device``; any other precision is returned as asked (with a reason)."""
+    if precision != "auto":
+        return Choice(precision, "as asked")
+    if device.type == "cuda":
+        return Choice("bf16", "CUDA device: bfloat16 matrix products are native")
+    if device.type == "cpu" and cpu_has_fast_bf16():
+        return Choice("bf16", "CPU with AMX or AVX-512 BF16: bfloat16 matrix products are native")
+    if device.type == "cpu" and int8_engine() is not None:
+        return Choice(
+            "int8",
+            f"{cpu_kind()} CPU without fast bfloat16: int8 linear layers ({int8_engine()} engine), measured "
+            "1.5x fp32 on an AVX2 CPU",
+        )
+    return Choice("fp32", f"no faster path on {device.type}")
+
+
+def warn_if_slow_bf16(precision: str, device: torch.device) -> None:
+    """One line when bf16 is asked for where it is emulated, hence slower than fp32."""
+    if precision == "bf16" and device.type == "cpu" and not cpu_has_fast_bf16():
+        warnings.warn(
+            f"precision='bf16' on this {cpu_kind()} CPU (no AMX or AVX-512 BF16) is emulated and slower than fp32 "
+            "(measured 6.5x slower on an AVX2 EPYC, 4x on a Xeon without AMX); use 'int8' or 'auto' for speed",
+            stacklevel=4,
+        )
