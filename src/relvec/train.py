@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import pickle
 import random
 import shutil
 import signal
@@ -185,9 +186,22 @@ def prepare_output(output: Path, config: TrainConfig, *, resume: bool, overwrite
     if not resume:
         raise RelvecError(f"output folder {output} already holds files; pass resume to continue it or overwrite")
     saved_file = output / RUN_CONFIG
-    if not saved_file.is_file() or not (output / CHECKPOINT / "state.pt").is_file():
-        raise RelvecError(f"cannot resume: {output} has no {RUN_CONFIG} or no {CHECKPOINT}/state.pt")
-    saved = json.loads(saved_file.read_text(encoding="utf-8"))
+    if not saved_file.is_file():
+        raise RelvecError(f"cannot resume: {output} has no {RUN_CONFIG}, so it holds no relvec run")
+    if not (output / CHECKPOINT / "state.pt").is_file():
+        # A run stopped before its first checkpoint: nothing to continue, but the folder is ours to replace.
+        raise RelvecError(
+            f"cannot resume: {output} has no {CHECKPOINT}/state.pt (the run stopped before its first checkpoint); "
+            "start it again with overwrite (--overwrite)"
+        )
+    try:
+        saved = json.loads(saved_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RelvecError(
+            f"cannot resume: {saved_file} is not valid JSON ({error}); start the run again with overwrite (--overwrite)"
+        ) from error
+    if not isinstance(saved, dict):
+        raise RelvecError(f"cannot resume: {saved_file} does not hold a JSON object; start again with --overwrite")
     differing = sorted(k for k, v in config.to_dict().items() if saved.get(k) != v and k != "device")
     if differing:
         raise RelvecError(f"cannot resume {output}: the run used different {', '.join(differing)}")
@@ -207,21 +221,62 @@ def _save_checkpoint(folder: Path, model: torch.nn.Module, state: dict[str, Any]
     shutil.rmtree(old, ignore_errors=True)
 
 
+_CHECKPOINT_KEYS = ("model", "optimizer", "scheduler", "random", "position", "history", "best")
+
+
 def _load_checkpoint(folder: Path) -> dict[str, Any]:
+    """Read ``state.pt`` with ``weights_only=True``: tensors and plain values only, so a crafted file (a run
+    folder from someone else) is refused instead of running the code its pickle names."""
+    file = folder / "state.pt"
     try:
-        return torch.load(folder / "state.pt", map_location="cpu", weights_only=False)
+        state = torch.load(file, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        if "GLOBAL" not in str(error):  # torch's weights-only unpickler names the class or function it refused
+            raise RelvecError(f"checkpoint {file} is corrupt ({type(error).__name__})") from error
+        raise RelvecError(
+            f"checkpoint {file} holds objects other than tensors and plain values (written by an older relvec or "
+            "crafted); refusing to load it, since unpickling it could run code. Start the run again with overwrite"
+        ) from error
     except Exception as error:  # a truncated or foreign file: say which, not a pickle traceback
-        raise RelvecError(f"checkpoint {folder / 'state.pt'} is corrupt ({type(error).__name__}: {error})") from error
+        raise RelvecError(f"checkpoint {file} is corrupt ({type(error).__name__}: {error})") from error
+    if not isinstance(state, dict) or any(key not in state for key in _CHECKPOINT_KEYS):
+        raise RelvecError(f"checkpoint {file} is corrupt (expected a dict with {', '.join(_CHECKPOINT_KEYS)})")
+    return state
 
 
 def _random_state() -> dict[str, Any]:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """The three generators' states as tensors and plain values, which ``weights_only`` loading accepts."""
+    kind, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": {
+            "kind": kind,
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached_gaussian),
+        },
+        "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
+    }
 
 
 def _set_random_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
+    try:
+        numpy_state, python_state = state["numpy"], state["python"]
+        torch.set_rng_state(state["torch"])
+        np.random.set_state(
+            (
+                numpy_state["kind"],
+                numpy_state["keys"].numpy().astype(np.uint32),
+                numpy_state["pos"],
+                numpy_state["has_gauss"],
+                numpy_state["cached_gaussian"],
+            )
+        )
+        random.setstate((python_state["version"], tuple(python_state["internal"]), python_state["gauss_next"]))
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as error:
+        raise RelvecError(f"checkpoint random state is corrupt ({type(error).__name__}: {error})") from error
 
 
 @contextmanager
@@ -288,6 +343,7 @@ def train(
     relations = load_relations(config, data_dir)
     questions = relations.validation_questions(seed=config.seed)
     resuming = prepare_output(output, config, resume=resume, overwrite=overwrite)
+    state = _load_checkpoint(output / CHECKPOINT) if resuming else None  # refused before any model work
     (output / RUN_CONFIG).write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
 
     torch.manual_seed(config.seed)
@@ -322,8 +378,7 @@ def train(
     position = {"epoch": 0, "step_in_epoch": 0, "global_step": 0}
     history: list[float] = []
     best = {"epoch": -1, "accuracy": -1.0}
-    if resuming:
-        state = _load_checkpoint(output / CHECKPOINT)
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
