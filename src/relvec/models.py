@@ -192,7 +192,40 @@ def load_pretrained(source: Path | str) -> tuple[PreTrainedTokenizerBase, PreTra
         raise RelvecError(f"could not load an encoder from {where}: {type(error).__name__}: {error}") from error
     if tokenizer.mask_token is None:
         raise RelvecError(f"encoder {str(source)!r} has a tokenizer with no mask token; relvec templates need one")
+    check_tokenizer(tokenizer, model, f"encoder {str(source)!r}")
     return tokenizer, model.eval()
+
+
+#: Words every usable tokenizer of a language model knows; a tokenizer that maps them all to its unknown
+#: token has lost its vocabulary (e.g. a folder whose tokenizer files were deleted).
+_PROBE_WORDS = ["the", "of", "and", "is", "water"]
+
+
+def check_tokenizer(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel, where: str) -> None:
+    """Refuse a tokenizer that would turn every word into the same tokens, or give ids the model lacks.
+
+    A folder without its tokenizer files still loads a tokenizer of only the special tokens, which makes
+    every pair the same vector without an error; this is the check that stops it.
+    """
+    special = set(tokenizer.all_special_ids)
+    if len(tokenizer) <= len(special):
+        raise RelvecError(
+            f"{where}: its tokenizer has only special tokens ({len(tokenizer)} in all), so every word would be "
+            "unknown; the folder is missing its tokenizer files (tokenizer.json, vocab.txt, ...)"
+        )
+    unknown = tokenizer.unk_token_id
+    probes = tokenizer(_PROBE_WORDS, add_special_tokens=False)["input_ids"]
+    if unknown is not None and all(not ids or set(ids) == {unknown} for ids in probes):
+        raise RelvecError(
+            f"{where}: its tokenizer maps even {', '.join(_PROBE_WORDS)} to the unknown token "
+            f"{tokenizer.unk_token!r}; the folder's tokenizer files are broken or missing"
+        )
+    vocab_size = getattr(model.config, "vocab_size", None)
+    if isinstance(vocab_size, int) and len(tokenizer) > vocab_size:
+        raise RelvecError(
+            f"{where}: its tokenizer has {len(tokenizer)} tokens but the model only {vocab_size} embeddings; "
+            "the tokenizer and the weights do not belong together"
+        )
 
 
 def save_folder(
