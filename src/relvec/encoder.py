@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from relvec.errors import RelvecError, check_choice, check_positive_int, invalid
+from relvec.errors import RelvecError, check_bool, check_choice, check_positive_int, invalid
 from relvec.models import (
     DEFAULT_ENCODER,
     check_tokenizer,
@@ -139,7 +139,7 @@ class RelationEncoder:
             template = Template.from_name_or_text(template)
         if pooling is not None:
             check_pooling(pooling)
-        _check_options(batch_size, max_length, precision, device, chunk_size, compile)
+        _check_options(normalize, batch_size, max_length, precision, device, chunk_size, compile)
         source, self.source = resolve_source(encoder)
         stored = read_folder_settings(source) if isinstance(source, Path) else {}
         template = Template.from_name_or_text(template or stored.get("template", DEFAULT_TEMPLATE))
@@ -168,7 +168,7 @@ class RelationEncoder:
         """Wrap a tokenizer and model already in memory (tests, training)."""
         template = Template.from_name_or_text(template)
         check_pooling(pooling)
-        _check_options(batch_size, max_length, precision, device, chunk_size, compile)
+        _check_options(normalize, batch_size, max_length, precision, device, chunk_size, compile)
         if tokenizer.mask_token is None:
             raise RelvecError("tokenizer has no mask token; relvec templates need one")
         check_tokenizer(tokenizer, model, "tokenizer")
@@ -192,6 +192,13 @@ class RelationEncoder:
         chunk_size: int,
         compile: bool,
     ) -> None:
+        if tokenizer.mask_token in template.text:
+            # The literal token would be a second mask in every prompt, and the error would blame each pair.
+            raise invalid(
+                "template",
+                template.text,
+                f"a template without the literal mask token {tokenizer.mask_token!r} (write <mask> once instead)",
+            )
         self.tokenizer = tokenizer
         self.precision = precision
         self.device = torch.device(device) if device is not None else _default_device()
@@ -410,6 +417,7 @@ def check_device(device: Any) -> None:
 
 
 def _check_options(
+    normalize: Any,
     batch_size: Any,
     max_length: Any,
     precision: Any,
@@ -418,6 +426,7 @@ def _check_options(
     compile: Any = False,
 ) -> None:
     check_choice("precision", precision, PRECISIONS)
+    check_bool("normalize", normalize)
     check_device(device)
     check_positive_int("batch_size", batch_size)
     check_positive_int("chunk_size", chunk_size)

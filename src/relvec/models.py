@@ -22,6 +22,7 @@ from transformers.utils import logging as transformers_logging
 
 from relvec.cache import cache_dir
 from relvec.errors import RelvecError, invalid
+from relvec.outputs import check_output_folder
 
 #: File that marks a relvec folder, beside the Hugging Face ``config.json`` and weights.
 RELVEC_CONFIG = "relvec_config.json"
@@ -130,7 +131,12 @@ def resolve_source(encoder: str | os.PathLike[str] | None) -> tuple[Path | str, 
         except RelvecError:
             if text.lower() != f"sentence-transformers/{MPNET}":
                 raise
-    if not _HUB_NAME.match(text) or text.startswith((".", "~")):
+    parts = Path(text).parts
+    if text.startswith((".", "/", "~", os.sep)) or (len(parts) > 1 and Path(parts[0]).expanduser().is_dir()):
+        # A mistyped local folder such as runs/my-modle also fits the Hub's owner/name pattern; asking the Hub
+        # would cost a minute of retries offline and then blame the network.
+        raise invalid("encoder", text, f"an existing model folder ({path} does not exist)")
+    if not _HUB_NAME.match(text):
         raise invalid("encoder", text, "an existing model folder, a known encoder name or a Hugging Face model name")
     return text, text
 
@@ -235,7 +241,7 @@ def save_folder(
     settings: dict[str, Any],
 ) -> Path:
     """Write weights and tokenizer in Hugging Face format plus a versioned ``relvec_config.json``."""
-    path = Path(folder)
+    path = check_output_folder("folder", folder)
     path.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)

@@ -63,6 +63,15 @@ def check_output_folder(argument: str, path: str | os.PathLike[str]) -> Path:
     return target
 
 
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file beside it and one rename."""
+    target = Path(path)
+    fresh = target.with_name(target.name + PARTIAL)
+    fresh.write_text(text, encoding="utf-8")
+    os.replace(fresh, target)
+    return target
+
+
 class StagedFile:
     """A target file written as ``<target>.partial`` with a progress record, renamed into place by :meth:`finish`.
 

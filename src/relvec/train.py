@@ -30,8 +30,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from relvec.errors import RelvecError, check_choice, check_positive_int, invalid
+from relvec.errors import RelvecError, check_choice, check_int, check_number, check_positive_int, invalid
 from relvec.losses import LOSSES, make_loss
+from relvec.outputs import check_output_folder, write_text_atomic
 from relvec.pooling import check_pooling
 from relvec.prompt import Template
 from relvec.sampler import RelationSampler, Step, check_relations
@@ -85,23 +86,29 @@ class TrainConfig:
         check_positive_int("relations_per_step", self.relations_per_step)
         if self.max_steps is not None:
             check_positive_int("max_steps", self.max_steps)
-        if not isinstance(self.lr, (int, float)) or not 0 < self.lr < 1:
-            raise invalid("lr", self.lr, "a learning rate in (0, 1)")
-        if not isinstance(self.warmup, (int, float)) or not 0 <= self.warmup < 1:
-            raise invalid("warmup", self.warmup, "a fraction of the steps in [0, 1)")
-        if self.dropout is not None and (
-            isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1
-        ):
-            raise invalid("dropout", self.dropout, "null (the encoder's own) or a rate in [0, 1)")
-        if not isinstance(self.weight_decay, (int, float)) or self.weight_decay < 0:
-            raise invalid("weight_decay", self.weight_decay, "a number >= 0")
-        if not isinstance(self.max_grad_norm, (int, float)) or self.max_grad_norm <= 0:
-            raise invalid("max_grad_norm", self.max_grad_norm, "a number > 0")
+        check_number("lr", self.lr, low=0, high=1, low_open=True, high_open=True, expected="a learning rate in (0, 1)")
+        check_number("warmup", self.warmup, low=0, high=1, high_open=True, expected="a fraction of the steps in [0, 1)")
+        if self.dropout is not None:
+            check_number(
+                "dropout",
+                self.dropout,
+                low=0,
+                high=1,
+                high_open=True,
+                expected="null (the encoder's own) or a rate in [0, 1)",
+            )
+        check_number("weight_decay", self.weight_decay, low=0)
+        check_number("max_grad_norm", self.max_grad_norm, low=0, low_open=True)
         for name in ("reversed_negatives", "freeze_embeddings"):
             if not isinstance(getattr(self, name), bool):
                 raise invalid(name, getattr(self, name), "true or false")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise invalid("seed", self.seed, "an integer >= 0")
+        check_int("seed", self.seed, minimum=0)
+        if not isinstance(self.data, str) or not self.data:
+            raise invalid("data", self.data, "'semeval' or the path of a relation-set JSONL file")
+        if not isinstance(self.exclude, list) or not all(isinstance(name, str) for name in self.exclude):
+            raise invalid("exclude", self.exclude, "a list of SemEval relation or category names")
+        if not isinstance(self.encoder, (str, os.PathLike)):
+            raise invalid("encoder", self.encoder, "an encoder name or a model folder")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], source: str = "config") -> TrainConfig:
@@ -339,12 +346,12 @@ def train(
     from relvec.evaluate.analogy import analogy_accuracy
 
     config.check()
-    output = Path(output)
+    output = check_output_folder("output", output)
     relations = load_relations(config, data_dir)
     questions = relations.validation_questions(seed=config.seed)
     resuming = prepare_output(output, config, resume=resume, overwrite=overwrite)
     state = _load_checkpoint(output / CHECKPOINT) if resuming else None  # refused before any model work
-    (output / RUN_CONFIG).write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(output / RUN_CONFIG, json.dumps(config.to_dict(), indent=2) + "\n")
 
     torch.manual_seed(config.seed)
     random.seed(config.seed)

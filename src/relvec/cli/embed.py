@@ -30,10 +30,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="embed word pairs",
         description="Embed word pairs read from INPUT (TSV 'head<TAB>tail' or JSONL; stdin when absent or '-').",
     )
-    parser.add_argument("input", nargs="?", default="-", help="pairs file (.tsv or .jsonl), or '-' for stdin")
-    parser.add_argument("-o", "--output", default="-", help="output file (.npy or .jsonl); default JSONL on stdout")
-    parser.add_argument("--input-format", choices=INPUT_FORMATS, help="default: from the suffix, or sniffed")
-    parser.add_argument("--output-format", choices=OUTPUT_FORMATS, help="default: from the suffix")
+    parser.add_argument(
+        "input", nargs="?", default="-", help="pairs file (.tsv or .jsonl), or '-' for stdin (default %(default)s)"
+    )
+    parser.add_argument(
+        "-o", "--output", default="-", help="output file (.npy or .jsonl) (default '-': JSONL on stdout)"
+    )
+    parser.add_argument(
+        "--input-format", choices=INPUT_FORMATS, help="tsv or jsonl (default: from the suffix, or sniffed)"
+    )
+    parser.add_argument("--output-format", choices=OUTPUT_FORMATS, help="npy or jsonl (default: from the suffix)")
     parser.add_argument(
         "--chunk-size",
         type=int,
@@ -45,9 +51,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--resume",
         action="store_true",
-        help="continue the interrupted run whose work is kept in OUTPUT.partial (same input and options)",
+        help="continue the interrupted run whose work is kept in OUTPUT.partial (same input and options; default: off)",
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (default: off)")
     parser.set_defaults(run=run)
 
 
