@@ -119,6 +119,8 @@ def open_input(path: str | None) -> Iterator[tuple[IO[bytes] | IO[str], str]]:
         yield getattr(sys.stdin, "buffer", sys.stdin), "<stdin>"
         return
     file = Path(path)
+    if file.is_dir():
+        raise RelvecError(f"input file {path!r} is a folder; give a pairs file (.tsv or .jsonl)")
     if not file.is_file():
         raise RelvecError(f"input file {path!r} does not exist")
     try:
