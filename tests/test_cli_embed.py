@@ -195,3 +195,28 @@ def test_sigkill_mid_run_loses_nothing_and_resume_is_bit_identical(tiny_encoder_
     assert main(["embed", "-", "-o", str(out), *options, "--resume"]) == 0
     assert main(["embed", str(write_tsv(tmp_path / "p.tsv", pairs)), "-o", str(straight), *options[:-3], "-q"]) == 0
     assert out.read_bytes() == straight.read_bytes()
+
+
+def test_a_full_disk_mid_run_is_one_line_and_keeps_the_committed_rows(tiny_encoder_dir, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from relvec.pairfiles import NpyWriter
+
+    source = write_tsv(tmp_path / "pairs.tsv", [(f"head{i}", f"tail{i}") for i in range(6)])
+    out = tmp_path / "out.npy"
+    original = NpyWriter.write
+
+    def fill_the_disk(self, pairs, rows):
+        if self.rows >= 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        original(self, pairs, rows)
+
+    monkeypatch.setattr(NpyWriter, "write", fill_the_disk)
+    command = ["embed", str(source), "-o", str(out), "-m", str(tiny_encoder_dir), "--chunk-size", "2", "-q"]
+    assert main(command) == 2
+    err = capsys.readouterr().err.strip()
+    assert "No space left on device" in err and "2 row(s) kept in" in err and "\n" not in err
+    assert not out.exists()
+    monkeypatch.setattr(NpyWriter, "write", original)
+    assert main([*command, "--resume"]) == 0
+    assert np.load(out).shape == (6, 32)

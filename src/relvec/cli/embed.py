@@ -110,13 +110,17 @@ def run(args: argparse.Namespace) -> int:
                     if staged is not None:
                         staged.commit(rows, size)
                     bar.update(len(chunk))
-        except (RelvecError, KeyboardInterrupt) as error:
+        except (RelvecError, OSError, KeyboardInterrupt) as error:
             if staged is None or not staged.progress.exists():
+                if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
+                    raise RelvecError(f"writing the output failed ({error.strerror or error})") from error
                 raise
             kept = f"{rows} row(s) kept in {staged.partial}; rerun with --resume to continue"
             if isinstance(error, KeyboardInterrupt):
                 print(f"relvec embed: {kept}", file=sys.stderr)
                 raise
+            if isinstance(error, OSError):  # a full disk, a removed folder: the committed rows are still good
+                raise RelvecError(f"writing {staged.partial} failed ({error.strerror or error}); {kept}") from error
             raise RelvecError(f"{error} ({kept} once the input is fixed)") from error
         finally:
             writer.close()
