@@ -220,3 +220,13 @@ def test_a_full_disk_mid_run_is_one_line_and_keeps_the_committed_rows(tiny_encod
     monkeypatch.setattr(NpyWriter, "write", original)
     assert main([*command, "--resume"]) == 0
     assert np.load(out).shape == (6, 32)
+
+
+def test_a_failure_before_the_first_chunk_is_committed_leaves_nothing_behind(tiny_encoder_dir, tmp_path, capsys):
+    source = write_tsv(tmp_path / "pairs.tsv", [("paris", "france"), ("\u2603", "snow")])
+    command = ["embed", str(source), "-o", str(tmp_path / "out.npy"), "-m", str(tiny_encoder_dir), "-q"]
+    assert main(command) == 2
+    assert "becomes only the unknown token" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.tsv"]
+    write_tsv(source, [("paris", "france")])
+    assert main(command) == 0  # a plain rerun is not blocked by a stale partial file

@@ -87,8 +87,10 @@ class StagedFile:
         self.progress = target.with_name(target.name + PROGRESS)
 
     def start(self) -> None:
-        """Begin afresh; refuse to discard the work of an interrupted run."""
-        if self.partial.exists() or self.progress.exists():
+        """Begin afresh; refuse to discard the committed work of an interrupted run."""
+        if not self.progress.exists():
+            self.discard()  # a partial file without a record holds nothing committed
+        if self.progress.exists():
             raise RelvecError(
                 f"{self.partial} holds the work of an interrupted run: rerun with --resume to continue it, "
                 "or delete it to start over"
@@ -97,7 +99,10 @@ class StagedFile:
     def resume(self) -> tuple[int, int]:
         """``(rows, bytes)`` committed by the interrupted run, after checking it used the same settings."""
         if not self.progress.is_file() or not self.partial.is_file():
-            raise RelvecError(f"--resume: there is no interrupted run to continue ({self.partial} does not exist)")
+            raise RelvecError(
+                f"--resume: there is no interrupted run to continue ({self.partial} with committed rows does not "
+                "exist); run without --resume"
+            )
         try:
             record = json.loads(self.progress.read_text(encoding="utf-8"))
             rows, size, settings = int(record["rows"]), int(record["bytes"]), record["settings"]
@@ -114,6 +119,11 @@ class StagedFile:
         if self.partial.stat().st_size < size:
             raise RelvecError(f"--resume: {self.partial} is shorter than its record; delete both to start over")
         return rows, size
+
+    def discard(self) -> None:
+        """Remove the partial file and its record (a run that failed before committing anything)."""
+        self.partial.unlink(missing_ok=True)
+        self.progress.unlink(missing_ok=True)
 
     def commit(self, rows: int, size: int) -> None:
         """Record that the first ``size`` bytes of the partial file hold ``rows`` complete rows."""

@@ -189,8 +189,9 @@ class NpyWriter:
         return end
 
     def close(self) -> None:
-        self.commit()
-        self._handle.close()
+        if not self._handle.closed:  # closing twice is harmless (the error path closes early)
+            self.commit()
+            self._handle.close()
 
 
 class JsonlWriter:
@@ -227,6 +228,8 @@ class JsonlWriter:
         return self._file.tell()
 
     def close(self) -> None:
+        if self._file is not None and self._file.closed:
+            return
         self.commit()
         if self._file is not None:
             self._file.close()

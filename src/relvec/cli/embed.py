@@ -112,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
                     bar.update(len(chunk))
         except (RelvecError, OSError, KeyboardInterrupt) as error:
             if staged is None or not staged.progress.exists():
+                if staged is not None:  # nothing committed: leave nothing behind that a rerun would trip on
+                    writer.close()
+                    staged.discard()
                 if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
                     raise RelvecError(f"writing the output failed ({error.strerror or error})") from error
                 raise
