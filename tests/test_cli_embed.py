@@ -106,3 +106,127 @@ def test_embed_with_the_embedded_minilm(tmp_path, capsys):
     assert main(["embed", str(source), "-m", "all-MiniLM-L6-v2", "-q"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [len(r["embedding"]) for r in rows] == [384, 384]
+
+
+def test_output_that_is_the_input_is_refused(tmp_path, monkeypatch, capsys):
+    source = tmp_path / "pairs.jsonl"
+    source.write_text('["paris", "france"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["embed", "pairs.jsonl", "-o", str(source), "-m", str(tmp_path / "none"), "-q"]) == 2
+    assert "is the input file; give another output name" in capsys.readouterr().err
+    assert source.read_text(encoding="utf-8") == '["paris", "france"]\n'
+
+
+@pytest.mark.parametrize("output_format", ["npy", "jsonl"])
+def test_bad_line_in_a_later_chunk_keeps_the_old_output_and_resume_continues(
+    tiny_encoder_dir, tmp_path, capsys, output_format
+):
+    pairs = [(f"head{i}", f"tail{i}") for i in range(10)]
+    source = write_tsv(tmp_path / "pairs.tsv", pairs)
+    source.write_text(source.read_text() + "broken line\n", encoding="utf-8")
+    out = tmp_path / f"out.{output_format}"
+    out.write_bytes(b"the old file")
+    old = out.read_bytes()
+    command = ["embed", str(source), "-o", str(out), "-m", str(tiny_encoder_dir), "--chunk-size", "4", "-q"]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "line 11: expected 'head<TAB>tail'" in err and "8 row(s) kept in" in err and "--resume" in err
+    assert out.read_bytes() == old  # the final name still holds the old file
+    partial = tmp_path / f"out.{output_format}.partial"
+    if output_format == "npy":
+        assert np.load(partial).shape == (8, 32)  # the partial loads as what it holds
+    else:
+        assert len(partial.read_text().splitlines()) == 8
+    partial.open("ab").write(b"half a row written when the kill came")
+    assert main(command) == 2  # a fresh run would discard the partial work: refused
+    assert "holds the work of an interrupted run" in capsys.readouterr().err
+    write_tsv(source, pairs)  # the input fixed
+    assert main([*command, "--resume"]) == 0
+    expected = RelationEncoder(tiny_encoder_dir, device="cpu", chunk_size=4).encode(pairs)
+    if output_format == "npy":
+        np.testing.assert_array_equal(np.load(out), expected)
+    else:
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        assert [(r["head"], r["tail"]) for r in rows] == pairs
+        np.testing.assert_array_equal(np.array([r["embedding"] for r in rows], dtype=np.float32), expected)
+    assert not partial.exists() and not (tmp_path / f"out.{output_format}.partial.json").exists()
+
+
+def test_resume_with_other_options_is_refused(tiny_encoder_dir, tmp_path, capsys):
+    source = write_tsv(tmp_path / "pairs.tsv", PAIRS)
+    source.write_text(source.read_text() + "bad\n", encoding="utf-8")
+    command = ["embed", str(source), "-o", str(tmp_path / "o.jsonl"), "-m", str(tiny_encoder_dir), "-q"]
+    assert main([*command, "--chunk-size", "2"]) == 2
+    capsys.readouterr()
+    assert main([*command, "--chunk-size", "3", "--resume"]) == 2
+    assert "the interrupted run used different chunk_size (chunk_size=2)" in capsys.readouterr().err
+
+
+def test_sigkill_mid_run_loses_nothing_and_resume_is_bit_identical(tiny_encoder_dir, tmp_path, monkeypatch):
+    import os
+    import signal
+    import time
+
+    output_format = "npy"
+    pairs = [(f"word{i}", f"other{i % 7}") for i in range(40)]
+    text = "".join(f"{h}\t{t}\n" for h, t in pairs)
+    options = ["-m", str(tiny_encoder_dir), "--chunk-size", "4", "-b", "3", "--input-format", "tsv", "-q"]
+    out = tmp_path / f"out.{output_format}"
+    out.write_bytes(b"the old file")
+    progress = tmp_path / f"out.{output_format}.partial.json"
+    # Read from a pipe that we feed by halves, so the kill lands mid-run every time, never after the end.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "relvec", "embed", "-", "-o", str(out), *options], stdin=subprocess.PIPE
+    )
+    process.stdin.write(text[: len(text) // 2].encode())
+    process.stdin.flush()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (progress.exists() and json.loads(progress.read_text())["rows"] >= 16):
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    process.stdin.close()
+    assert out.read_bytes() == b"the old file"
+    assert json.loads(progress.read_text())["rows"] >= 16
+    (tmp_path / f"out.{output_format}.partial").open("ab").write(b"half a row written when the kill came")
+
+    straight = tmp_path / f"straight.{output_format}"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    assert main(["embed", "-", "-o", str(out), *options, "--resume"]) == 0
+    assert main(["embed", str(write_tsv(tmp_path / "p.tsv", pairs)), "-o", str(straight), *options[:-3], "-q"]) == 0
+    assert out.read_bytes() == straight.read_bytes()
+
+
+def test_a_full_disk_mid_run_is_one_line_and_keeps_the_committed_rows(tiny_encoder_dir, tmp_path, monkeypatch, capsys):
+    import errno
+
+    from relvec.pairfiles import NpyWriter
+
+    source = write_tsv(tmp_path / "pairs.tsv", [(f"head{i}", f"tail{i}") for i in range(6)])
+    out = tmp_path / "out.npy"
+    original = NpyWriter.write
+
+    def fill_the_disk(self, pairs, rows):
+        if self.rows >= 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        original(self, pairs, rows)
+
+    monkeypatch.setattr(NpyWriter, "write", fill_the_disk)
+    command = ["embed", str(source), "-o", str(out), "-m", str(tiny_encoder_dir), "--chunk-size", "2", "-q"]
+    assert main(command) == 2
+    err = capsys.readouterr().err.strip()
+    assert "No space left on device" in err and "2 row(s) kept in" in err and "\n" not in err
+    assert not out.exists()
+    monkeypatch.setattr(NpyWriter, "write", original)
+    assert main([*command, "--resume"]) == 0
+    assert np.load(out).shape == (6, 32)
+
+
+def test_a_failure_before_the_first_chunk_is_committed_leaves_nothing_behind(tiny_encoder_dir, tmp_path, capsys):
+    source = write_tsv(tmp_path / "pairs.tsv", [("paris", "france"), ("\u2603", "snow")])
+    command = ["embed", str(source), "-o", str(tmp_path / "out.npy"), "-m", str(tiny_encoder_dir), "-q"]
+    assert main(command) == 2
+    assert "becomes only the unknown token" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.tsv"]
+    write_tsv(source, [("paris", "france")])
+    assert main(command) == 0  # a plain rerun is not blocked by a stale partial file

@@ -61,11 +61,19 @@ def test_table_takes_the_data_folder_from_the_environment(tmp_path, capsys, monk
     assert table(capsys, ["data"])["khn", "val"] == ["2876", "no", "-"]
 
 
+def test_without_a_data_folder_the_catalogue_is_listed_with_where_to_point_it(capsys, monkeypatch):
+    monkeypatch.delenv("RELVEC_DATA", raising=False)
+    assert main(["data"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("data folder: none set") and "bless" in captured.out
+    assert captured.err.startswith("relvec data: no data folder given: pass --data-dir") and "download" in captured.err
+
+
 def test_errors_are_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("RELVEC_DATA", raising=False)
-    assert main(["data"]) == 2
+    assert main(["data", "--data-dir", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("relvec data: error: no data folder given: pass --data-dir") and err.count("\n") == 1
+    assert err.startswith("relvec data: error: data_dir (--data-dir) must be") and err.count("\n") == 1
     (tmp_path / "u2").mkdir()
     (tmp_path / "u2" / "test.jsonl").write_text("{broken")
     assert main(["data", "--data-dir", str(tmp_path)]) == 2

@@ -44,7 +44,7 @@ def config(tiny_encoder_dir, relation_file):
 
 
 def final_weights(output):
-    return torch.load(output / CHECKPOINT / "state.pt", weights_only=False)["model"]
+    return torch.load(output / CHECKPOINT / "state.pt", weights_only=True)["model"]
 
 
 def assert_same_weights(a, b):
@@ -96,7 +96,7 @@ def test_interrupt_then_resume_equals_an_uninterrupted_run(config, tmp_path):
 
     with pytest.raises(TrainingInterrupted, match="interrupted at step 3; checkpoint saved"):
         train(config, tmp_path / "resumed", progress=False, on_step=interrupt_at_step_3)
-    state = torch.load(tmp_path / "resumed" / CHECKPOINT / "state.pt", weights_only=False)
+    state = torch.load(tmp_path / "resumed" / CHECKPOINT / "state.pt", weights_only=True)
     assert state["position"] == {"epoch": 1, "step_in_epoch": 1, "global_step": 3}
     result = train(config, tmp_path / "resumed", progress=False, resume=True)
     assert len(result.validation) == 3
@@ -212,3 +212,63 @@ def test_dropout_option_sets_the_training_dropout(config, tmp_path):
     train(config, tmp_path / "none", progress=False)
     own, none = final_weights(tmp_path / "own"), final_weights(tmp_path / "none")
     assert any(not torch.equal(own[name], none[name]) for name in own)
+
+
+class _RunsCode:
+    """Unpickling this object would call os.system: what a crafted checkpoint from someone else could hold."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_a_crafted_checkpoint_is_refused_without_running_its_code(config, tmp_path):
+    train(config, tmp_path / "run", progress=False)
+    marker = tmp_path / "ran"
+    state = torch.load(tmp_path / "run" / CHECKPOINT / "state.pt", weights_only=True)
+    state["history"] = _RunsCode(marker)
+    torch.save(state, tmp_path / "run" / CHECKPOINT / "state.pt")
+    with pytest.raises(RelvecError, match="holds objects other than tensors and plain values.*could run code"):
+        train(config, tmp_path / "run", progress=False, resume=True)
+    assert not marker.exists()
+    assert main(["train", "-o", str(tmp_path / "run"), "--resume", "-q", "--encoder", config.encoder, "--data",
+                 config.data, "--epochs", "3", "--relations-per-step", "2", "--lr", "1e-3", "--warmup", "0.5",
+                 "--device", "cpu"]) == 2  # fmt: skip
+    assert not marker.exists()
+
+
+def test_checkpoint_random_state_round_trips_through_weights_only_loading(tmp_path):
+    import random
+
+    import numpy as np
+
+    from relvec.train import _random_state, _set_random_state
+
+    random.seed(1)
+    np.random.seed(2)
+    torch.manual_seed(3)
+    np.random.standard_normal()  # leaves a cached gaussian in numpy's state
+    random.gauss(0, 1)
+    torch.save(_random_state(), tmp_path / "state.pt")
+    expected = (random.random(), np.random.standard_normal(), torch.rand(1).item())
+    _set_random_state(torch.load(tmp_path / "state.pt", weights_only=True))
+    assert (random.random(), np.random.standard_normal(), torch.rand(1).item()) == expected
+
+
+def test_corrupt_run_config_on_resume_says_how_to_start_again(config, tmp_path):
+    train(config, tmp_path / "run", progress=False)
+    (tmp_path / "run" / "train_config.json").write_text("{not json")
+    with pytest.raises(RelvecError, match="train_config.json is not valid JSON .*start the run again with overwrite"):
+        train(config, tmp_path / "run", progress=False, resume=True)
+
+
+def test_a_run_killed_before_its_first_checkpoint_offers_overwrite(config, tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "train_config.json").write_text(json.dumps(config.to_dict()))
+    (tmp_path / "run" / "train_log.jsonl").write_text("")
+    with pytest.raises(RelvecError, match="stopped before its first checkpoint.*overwrite"):
+        train(config, tmp_path / "run", progress=False, resume=True)
+    train(config, tmp_path / "run", progress=False, overwrite=True)
+    assert (tmp_path / "run" / CHECKPOINT / "state.pt").is_file()

@@ -26,9 +26,16 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from relvec.backends import HiddenStates, TorchBackend, quantize_int8
-from relvec.errors import RelvecError, check_positive_int, invalid
+from relvec.errors import RelvecError, check_bool, check_positive_int, invalid
 from relvec.hybrid import StaticOffset, check_static_weight
-from relvec.models import DEFAULT_ENCODER, load_pretrained, read_folder_settings, resolve_source, save_folder
+from relvec.models import (
+    DEFAULT_ENCODER,
+    check_tokenizer,
+    load_pretrained,
+    read_folder_settings,
+    resolve_source,
+    save_folder,
+)
 from relvec.pairfiles import DEFAULT_CHUNK_SIZE
 from relvec.pairs import Pair, check_pairs
 from relvec.pooling import DEFAULT_POOLING, NEEDS_WORD_POSITIONS, POOLINGS, TokenRoles, check_pooling
@@ -144,7 +151,7 @@ class RelationEncoder:
             template = Template.from_name_or_text(template)
         if pooling is not None:
             check_pooling(pooling)
-        _check_options(batch_size, max_length, precision, device, chunk_size, compile)
+        _check_options(normalize, batch_size, max_length, precision, device, chunk_size, compile)
         if static_weight is not None:
             check_static_weight(static_weight)
         source, self.source = resolve_source(encoder)
@@ -179,9 +186,10 @@ class RelationEncoder:
         """Wrap a tokenizer and model already in memory (tests, training); ``static`` adds the hybrid part."""
         template = Template.from_name_or_text(template)
         check_pooling(pooling)
-        _check_options(batch_size, max_length, precision, device, chunk_size, compile)
+        _check_options(normalize, batch_size, max_length, precision, device, chunk_size, compile)
         if tokenizer.mask_token is None:
             raise RelvecError("tokenizer has no mask token; relvec templates need one")
+        check_tokenizer(tokenizer, model, "tokenizer")
         self = cls.__new__(cls)
         self.source = source
         options = (normalize, batch_size, max_length, device, precision, chunk_size, compile)
@@ -203,6 +211,13 @@ class RelationEncoder:
         chunk_size: int,
         compile: bool,
     ) -> None:
+        if tokenizer.mask_token in template.text:
+            # The literal token would be a second mask in every prompt, and the error would blame each pair.
+            raise invalid(
+                "template",
+                template.text,
+                f"a template without the literal mask token {tokenizer.mask_token!r} (write <mask> once instead)",
+            )
         self.tokenizer = tokenizer
         self.device = torch.device(device) if device is not None else _default_device()
         choice = resolve_inference_precision(precision, self.device)
@@ -213,7 +228,11 @@ class RelationEncoder:
         self.pooling = pooling
         self.normalize = normalize
         self.batch_size = batch_size
-        self.max_length = max_length or _encoder_limit(tokenizer, model)
+        limit = _encoder_limit(tokenizer, model)
+        if max_length is not None and max_length > limit:
+            # Longer inputs run past the position embeddings: a raw index error deep in torch.
+            raise invalid("max_length", max_length, f"at most the encoder's limit of {limit} tokens")
+        self.max_length = max_length or limit
         self.chunk_size = chunk_size
         self.compile = compile
         # Made at the first encode, per (precision, compile): setting either attribute later takes effect.
@@ -276,6 +295,7 @@ class RelationEncoder:
         ids = encoded["input_ids"]
         mask_id = self.tokenizer.mask_token_id
         where = list(range(len(pairs))) if positions is None else positions
+        self._check_words_known(pairs, where)
         for i, pair, tokens in zip(where, pairs, ids, strict=True):
             if len(tokens) > self.max_length:
                 raise invalid(
@@ -296,6 +316,31 @@ class RelationEncoder:
             if not head or not tail:  # a word the tokenizer drops entirely would pool to a silent zero
                 raise invalid(f"pairs[{i}]", pair, f"words the tokenizer keeps (pooling {self.pooling!r} reads them)")
         return TokenizedPairs(list(ids), mask_positions, heads, tails)
+
+    def _check_words_known(self, pairs: list[Pair], where: Sequence[int]) -> None:
+        """Refuse a pair with a word (or a part of a multi-word term) that the tokenizer drops or maps entirely
+        to its unknown token: two such pairs would get the same vector (every word over 100 characters is
+        one [UNK] to a WordPiece tokenizer, so "a" * 1000 and "b" * 1000 would be the same word)."""
+        parts = sorted({part for pair in pairs for word in pair for part in word.split()})
+        unknown = self.tokenizer.unk_token_id
+        ids = self.tokenizer(parts, add_special_tokens=False, verbose=False)["input_ids"] if parts else []
+        lost = {part: tokens for part, tokens in zip(parts, ids, strict=True) if not tokens or set(tokens) == {unknown}}
+        if not lost:
+            return
+        for i, pair in zip(where, pairs, strict=True):
+            for word in pair:
+                bad = next((part for part in word.split() if part in lost), None)
+                if bad is None:
+                    continue
+                shown = bad if len(bad) <= 40 else f"{bad[:20]}...{bad[-10:]} ({len(bad)} characters)"
+                if not lost[bad]:
+                    expected = f"words the tokenizer keeps: {shown!r} becomes no token at all"
+                else:
+                    expected = (
+                        f"words the tokenizer knows: {shown!r} becomes only the unknown token "
+                        f"{self.tokenizer.unk_token!r}, so distinct pairs would get the same vector"
+                    )
+                raise invalid(f"pairs[{i}]", pair, expected)
 
     # token ids -> hidden states -> vectors
 
@@ -433,6 +478,7 @@ def check_device(device: Any) -> None:
 
 
 def _check_options(
+    normalize: Any,
     batch_size: Any,
     max_length: Any,
     precision: Any,
@@ -440,6 +486,7 @@ def _check_options(
     chunk_size: Any = DEFAULT_CHUNK_SIZE,
     compile: Any = False,
 ) -> None:
+    check_bool("normalize", normalize)
     check_device(device)
     check_precision(precision, torch.device(device) if device is not None else _default_device())
     check_positive_int("batch_size", batch_size)

@@ -6,6 +6,7 @@ was expected, so a user can fix the call without reading a traceback.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +32,58 @@ def check_choice(argument: str, value: Any, choices: Iterable[str]) -> str:
 
 
 def check_positive_int(argument: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise invalid(argument, value, "a positive integer")
+    """Return ``value`` if it is an integer >= 1 (a bool or a float is refused)."""
+    return check_int(argument, value, minimum=1, expected="a positive integer")
+
+
+def check_int(
+    argument: str, value: Any, *, minimum: int | None = None, maximum: int | None = None, expected: str | None = None
+) -> int:
+    """Return ``value`` if it is an integer (not a bool, not a float) within ``[minimum, maximum]``."""
+    if expected is None:
+        bounds = [f">= {minimum}" if minimum is not None else "", f"<= {maximum}" if maximum is not None else ""]
+        expected = " and ".join(["an integer " + bounds[0] if bounds[0] else "an integer", *filter(None, bounds[1:])])
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(argument, value, expected)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise invalid(argument, value, expected)
+    return value
+
+
+def check_number(
+    argument: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    expected: str | None = None,
+) -> float:
+    """Return ``value`` as a float if it is a real number (not a bool, not NaN) within the given interval.
+
+    ``low_open``/``high_open`` exclude the bound itself: ``low=0, low_open=True`` means ``> 0``.
+    """
+    if expected is None:
+        if low is not None and high is not None:
+            expected = f"a number in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        elif low is not None:
+            expected = f"a number {'>' if low_open else '>='} {low}"
+        elif high is not None:
+            expected = f"a number {'<' if high_open else '<='} {high}"
+        else:
+            expected = "a number"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise invalid(argument, value, expected)
+    if low is not None and (value < low or (low_open and value == low)):
+        raise invalid(argument, value, expected)
+    if high is not None and (value > high or (high_open and value == high)):
+        raise invalid(argument, value, expected)
+    return float(value)
+
+
+def check_bool(argument: str, value: Any) -> bool:
+    """Return ``value`` if it is True or False; a string such as ``"no"`` would otherwise count as true."""
+    if not isinstance(value, bool):
+        raise invalid(argument, value, "True or False")
     return value

@@ -12,10 +12,37 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from relvec.errors import check_choice, invalid
+from relvec.errors import check_choice, check_number, invalid
 
 
-def _check_terms(embeddings: torch.Tensor, anchors: torch.Tensor, positives: torch.Tensor, negatives: torch.Tensor):
+def _describe(value: object) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"{value.dtype} tensor of shape {tuple(value.shape)}"
+    return type(value).__name__
+
+
+def _check_terms(
+    embeddings: torch.Tensor, anchors: torch.Tensor, positives: torch.Tensor, negatives: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Refuse what torch would turn into a raw IndexError or a silently wrong loss (float or bool indices, an
+    integer mask, indices outside the embeddings, numpy arrays)."""
+    if not isinstance(embeddings, torch.Tensor) or embeddings.ndim != 2 or not embeddings.is_floating_point():
+        raise invalid("embeddings", _describe(embeddings), "a float torch.Tensor of shape (candidates, dim)")
+    count = embeddings.shape[0]
+    for name, indices in (("anchors", anchors), ("positives", positives)):
+        if (
+            not isinstance(indices, torch.Tensor)
+            or indices.ndim != 1
+            or indices.dtype not in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)
+        ):
+            raise invalid(name, _describe(indices), "a 1-D integer torch.Tensor of indices into embeddings")
+        if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= count):
+            raise invalid(name, indices.tolist(), f"indices into the {count} embeddings, 0 to {count - 1}")
+    if anchors.shape != positives.shape or anchors.numel() == 0:
+        raise invalid("positives", _describe(positives), f"one index per anchor ({anchors.shape[0]}), at least one")
+    if not isinstance(negatives, torch.Tensor) or negatives.dtype != torch.bool:
+        raise invalid("negatives", _describe(negatives), "a boolean torch.Tensor mask (terms, candidates)")
+    anchors, positives = anchors.long(), positives.long()
     if (anchors == positives).any():
         raise invalid("positives", positives.tolist(), "indices different from their anchors")
     if negatives.shape != (anchors.shape[0], embeddings.shape[0]):
@@ -26,6 +53,7 @@ def _check_terms(embeddings: torch.Tensor, anchors: torch.Tensor, positives: tor
         )
     if not negatives.any(dim=1).all():
         raise invalid("negatives", "a term with no negative", "at least one negative per anchor")
+    return anchors, positives
 
 
 def _cosine(embeddings: torch.Tensor, anchors: torch.Tensor) -> torch.Tensor:
@@ -42,12 +70,10 @@ class InfoNCE(nn.Module):
 
     def __init__(self, temperature: float = 0.05) -> None:
         super().__init__()
-        if not isinstance(temperature, (int, float)) or not 0 < temperature <= 10:
-            raise invalid("temperature", temperature, "a number in (0, 10]")
-        self.temperature = float(temperature)
+        self.temperature = check_number("temperature", temperature, low=0, high=10, low_open=True)
 
     def _scores(self, embeddings, anchors, positives, negatives) -> tuple[torch.Tensor, torch.Tensor]:
-        _check_terms(embeddings, anchors, positives, negatives)
+        anchors, positives = _check_terms(embeddings, anchors, positives, negatives)
         logits = _cosine(embeddings, anchors) / self.temperature  # (T, C)
         positive = logits.gather(1, positives.unsqueeze(1)).squeeze(1)  # (T,)
         negative = logits.masked_fill(~negatives, float("-inf"))  # (T, C), only negatives finite
@@ -84,14 +110,19 @@ class Triplet(nn.Module):
 
     def __init__(self, margin: float = 0.2) -> None:
         super().__init__()
-        if not isinstance(margin, (int, float)) or not 0 < margin <= 2:
-            raise invalid("margin", margin, "a number in (0, 2] (cosine distances lie in [0, 2])")
-        self.margin = float(margin)
+        self.margin = check_number(
+            "margin",
+            margin,
+            low=0,
+            high=2,
+            low_open=True,
+            expected="a number in (0, 2] (cosine distances lie in [0, 2])",
+        )
 
     def forward(
         self, embeddings: torch.Tensor, anchors: torch.Tensor, positives: torch.Tensor, negatives: torch.Tensor
     ) -> torch.Tensor:
-        _check_terms(embeddings, anchors, positives, negatives)
+        anchors, positives = _check_terms(embeddings, anchors, positives, negatives)
         distance = 1 - _cosine(embeddings, anchors)  # (T, C)
         positive = distance.gather(1, positives.unsqueeze(1))  # (T, 1)
         hinge = F.relu(positive - distance + self.margin)  # (T, C)

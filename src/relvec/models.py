@@ -22,6 +22,7 @@ from transformers.utils import logging as transformers_logging
 
 from relvec.cache import cache_dir
 from relvec.errors import RelvecError, invalid
+from relvec.outputs import check_output_folder
 
 #: File that marks a relvec folder, beside the Hugging Face ``config.json`` and weights.
 RELVEC_CONFIG = "relvec_config.json"
@@ -138,7 +139,12 @@ def resolve_source(encoder: str | os.PathLike[str] | None) -> tuple[Path | str, 
         except RelvecError:
             if text.lower() != f"sentence-transformers/{MPNET}":
                 raise
-    if not _HUB_NAME.match(text) or text.startswith((".", "~")):
+    parts = Path(text).parts
+    if text.startswith((".", "/", "~", os.sep)) or (len(parts) > 1 and Path(parts[0]).expanduser().is_dir()):
+        # A mistyped local folder such as runs/my-modle also fits the Hub's owner/name pattern; asking the Hub
+        # would cost a minute of retries offline and then blame the network.
+        raise invalid("encoder", text, f"an existing model folder ({path} does not exist)")
+    if not _HUB_NAME.match(text):
         raise invalid("encoder", text, "an existing model folder, a known encoder name or a Hugging Face model name")
     return text, text
 
@@ -200,7 +206,40 @@ def load_pretrained(source: Path | str) -> tuple[PreTrainedTokenizerBase, PreTra
         raise RelvecError(f"could not load an encoder from {where}: {type(error).__name__}: {error}") from error
     if tokenizer.mask_token is None:
         raise RelvecError(f"encoder {str(source)!r} has a tokenizer with no mask token; relvec templates need one")
+    check_tokenizer(tokenizer, model, f"encoder {str(source)!r}")
     return tokenizer, model.eval()
+
+
+#: Words every usable tokenizer of a language model knows; a tokenizer that maps them all to its unknown
+#: token has lost its vocabulary (e.g. a folder whose tokenizer files were deleted).
+_PROBE_WORDS = ["the", "of", "and", "is", "water"]
+
+
+def check_tokenizer(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel, where: str) -> None:
+    """Refuse a tokenizer that would turn every word into the same tokens, or give ids the model lacks.
+
+    A folder without its tokenizer files still loads a tokenizer of only the special tokens, which makes
+    every pair the same vector without an error; this is the check that stops it.
+    """
+    special = set(tokenizer.all_special_ids)
+    if len(tokenizer) <= len(special):
+        raise RelvecError(
+            f"{where}: its tokenizer has only special tokens ({len(tokenizer)} in all), so every word would be "
+            "unknown; the folder is missing its tokenizer files (tokenizer.json, vocab.txt, ...)"
+        )
+    unknown = tokenizer.unk_token_id
+    probes = tokenizer(_PROBE_WORDS, add_special_tokens=False)["input_ids"]
+    if unknown is not None and all(not ids or set(ids) == {unknown} for ids in probes):
+        raise RelvecError(
+            f"{where}: its tokenizer maps even {', '.join(_PROBE_WORDS)} to the unknown token "
+            f"{tokenizer.unk_token!r}; the folder's tokenizer files are broken or missing"
+        )
+    vocab_size = getattr(model.config, "vocab_size", None)
+    if isinstance(vocab_size, int) and len(tokenizer) > vocab_size:
+        raise RelvecError(
+            f"{where}: its tokenizer has {len(tokenizer)} tokens but the model only {vocab_size} embeddings; "
+            "the tokenizer and the weights do not belong together"
+        )
 
 
 def save_folder(
@@ -210,7 +249,7 @@ def save_folder(
     settings: dict[str, Any],
 ) -> Path:
     """Write weights and tokenizer in Hugging Face format plus a versioned ``relvec_config.json``."""
-    path = Path(folder)
+    path = check_output_folder("folder", folder)
     path.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from relvec.errors import invalid
 
 Pair = tuple[str, str]
+#: C0 and C1 control characters (tab and newline included: no word holds them).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def check_word(argument: str, word: Any) -> str:
@@ -17,6 +20,9 @@ def check_word(argument: str, word: Any) -> str:
     stripped = word.strip()
     if not stripped:
         raise invalid(argument, word, "a non-empty word")
+    if _CONTROL.search(stripped):
+        # A NUL or an escape inside a word is a broken file, not a word; the encoder would read it silently.
+        raise invalid(argument, word, "a word without control characters")
     return stripped
 
 

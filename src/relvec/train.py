@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import pickle
 import random
 import shutil
 import signal
@@ -29,8 +30,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from relvec.errors import RelvecError, check_choice, check_positive_int, invalid
+from relvec.errors import RelvecError, check_choice, check_int, check_number, check_positive_int, invalid
 from relvec.losses import LOSSES, make_loss
+from relvec.outputs import check_output_folder, write_text_atomic
 from relvec.pooling import check_pooling
 from relvec.prompt import Template
 from relvec.sampler import RelationSampler, Step, check_relations
@@ -93,25 +95,31 @@ class TrainConfig:
         check_positive_int("relations_per_step", self.relations_per_step)
         if self.max_steps is not None:
             check_positive_int("max_steps", self.max_steps)
-        if not isinstance(self.lr, (int, float)) or not 0 < self.lr < 1:
-            raise invalid("lr", self.lr, "a learning rate in (0, 1)")
-        if not isinstance(self.warmup, (int, float)) or not 0 <= self.warmup < 1:
-            raise invalid("warmup", self.warmup, "a fraction of the steps in [0, 1)")
-        if self.dropout is not None and (
-            isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) or not 0 <= self.dropout < 1
-        ):
-            raise invalid("dropout", self.dropout, "null (the encoder's own) or a rate in [0, 1)")
-        if not isinstance(self.weight_decay, (int, float)) or self.weight_decay < 0:
-            raise invalid("weight_decay", self.weight_decay, "a number >= 0")
-        if not isinstance(self.max_grad_norm, (int, float)) or self.max_grad_norm <= 0:
-            raise invalid("max_grad_norm", self.max_grad_norm, "a number > 0")
+        check_number("lr", self.lr, low=0, high=1, low_open=True, high_open=True, expected="a learning rate in (0, 1)")
+        check_number("warmup", self.warmup, low=0, high=1, high_open=True, expected="a fraction of the steps in [0, 1)")
+        if self.dropout is not None:
+            check_number(
+                "dropout",
+                self.dropout,
+                low=0,
+                high=1,
+                high_open=True,
+                expected="null (the encoder's own) or a rate in [0, 1)",
+            )
+        check_number("weight_decay", self.weight_decay, low=0)
+        check_number("max_grad_norm", self.max_grad_norm, low=0, low_open=True)
         if not isinstance(self.extra_data, list) or any(item not in EXTRA_DATA for item in self.extra_data):
             raise invalid("extra_data", self.extra_data, "a list of extra relation sources from " + repr(EXTRA_DATA))
         for name in ("reversed_negatives", "freeze_embeddings", "leakage_filter"):
             if not isinstance(getattr(self, name), bool):
                 raise invalid(name, getattr(self, name), "true or false")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise invalid("seed", self.seed, "an integer >= 0")
+        check_int("seed", self.seed, minimum=0)
+        if not isinstance(self.data, str) or not self.data:
+            raise invalid("data", self.data, "'semeval' or the path of a relation-set JSONL file")
+        if not isinstance(self.exclude, list) or not all(isinstance(name, str) for name in self.exclude):
+            raise invalid("exclude", self.exclude, "a list of SemEval relation or category names")
+        if not isinstance(self.encoder, (str, os.PathLike)):
+            raise invalid("encoder", self.encoder, "an encoder name or a model folder")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], source: str = "config") -> TrainConfig:
@@ -249,9 +257,22 @@ def prepare_output(output: Path, config: TrainConfig, *, resume: bool, overwrite
     if not resume:
         raise RelvecError(f"output folder {output} already holds files; pass resume to continue it or overwrite")
     saved_file = output / RUN_CONFIG
-    if not saved_file.is_file() or not (output / CHECKPOINT / "state.pt").is_file():
-        raise RelvecError(f"cannot resume: {output} has no {RUN_CONFIG} or no {CHECKPOINT}/state.pt")
-    saved = json.loads(saved_file.read_text(encoding="utf-8"))
+    if not saved_file.is_file():
+        raise RelvecError(f"cannot resume: {output} has no {RUN_CONFIG}, so it holds no relvec run")
+    if not (output / CHECKPOINT / "state.pt").is_file():
+        # A run stopped before its first checkpoint: nothing to continue, but the folder is ours to replace.
+        raise RelvecError(
+            f"cannot resume: {output} has no {CHECKPOINT}/state.pt (the run stopped before its first checkpoint); "
+            "start it again with overwrite (--overwrite)"
+        )
+    try:
+        saved = json.loads(saved_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RelvecError(
+            f"cannot resume: {saved_file} is not valid JSON ({error}); start the run again with overwrite (--overwrite)"
+        ) from error
+    if not isinstance(saved, dict):
+        raise RelvecError(f"cannot resume: {saved_file} does not hold a JSON object; start again with --overwrite")
     differing = sorted(k for k, v in config.to_dict().items() if saved.get(k) != v and k != "device")
     if differing:
         raise RelvecError(f"cannot resume {output}: the run used different {', '.join(differing)}")
@@ -271,21 +292,62 @@ def _save_checkpoint(folder: Path, model: torch.nn.Module, state: dict[str, Any]
     shutil.rmtree(old, ignore_errors=True)
 
 
+_CHECKPOINT_KEYS = ("model", "optimizer", "scheduler", "random", "position", "history", "best")
+
+
 def _load_checkpoint(folder: Path) -> dict[str, Any]:
+    """Read ``state.pt`` with ``weights_only=True``: tensors and plain values only, so a crafted file (a run
+    folder from someone else) is refused instead of running the code its pickle names."""
+    file = folder / "state.pt"
     try:
-        return torch.load(folder / "state.pt", map_location="cpu", weights_only=False)
+        state = torch.load(file, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        if "GLOBAL" not in str(error):  # torch's weights-only unpickler names the class or function it refused
+            raise RelvecError(f"checkpoint {file} is corrupt ({type(error).__name__})") from error
+        raise RelvecError(
+            f"checkpoint {file} holds objects other than tensors and plain values (written by an older relvec or "
+            "crafted); refusing to load it, since unpickling it could run code. Start the run again with overwrite"
+        ) from error
     except Exception as error:  # a truncated or foreign file: say which, not a pickle traceback
-        raise RelvecError(f"checkpoint {folder / 'state.pt'} is corrupt ({type(error).__name__}: {error})") from error
+        raise RelvecError(f"checkpoint {file} is corrupt ({type(error).__name__}: {error})") from error
+    if not isinstance(state, dict) or any(key not in state for key in _CHECKPOINT_KEYS):
+        raise RelvecError(f"checkpoint {file} is corrupt (expected a dict with {', '.join(_CHECKPOINT_KEYS)})")
+    return state
 
 
 def _random_state() -> dict[str, Any]:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """The three generators' states as tensors and plain values, which ``weights_only`` loading accepts."""
+    kind, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": {
+            "kind": kind,
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached_gaussian),
+        },
+        "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
+    }
 
 
 def _set_random_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
+    try:
+        numpy_state, python_state = state["numpy"], state["python"]
+        torch.set_rng_state(state["torch"])
+        np.random.set_state(
+            (
+                numpy_state["kind"],
+                numpy_state["keys"].numpy().astype(np.uint32),
+                numpy_state["pos"],
+                numpy_state["has_gauss"],
+                numpy_state["cached_gaussian"],
+            )
+        )
+        random.setstate((python_state["version"], tuple(python_state["internal"]), python_state["gauss_next"]))
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as error:
+        raise RelvecError(f"checkpoint random state is corrupt ({type(error).__name__}: {error})") from error
 
 
 @contextmanager
@@ -348,11 +410,12 @@ def train(
     from relvec.evaluate.analogy import analogy_accuracy
 
     config.check()
-    output = Path(output)
+    output = check_output_folder("output", output)
     relations = load_relations(config, data_dir)
     questions = relations.validation_questions(seed=config.seed)
     resuming = prepare_output(output, config, resume=resume, overwrite=overwrite)
-    (output / RUN_CONFIG).write_text(json.dumps(config.to_dict(), indent=2) + "\n", encoding="utf-8")
+    state = _load_checkpoint(output / CHECKPOINT) if resuming else None  # refused before any model work
+    write_text_atomic(output / RUN_CONFIG, json.dumps(config.to_dict(), indent=2) + "\n")
 
     torch.manual_seed(config.seed)
     random.seed(config.seed)
@@ -387,8 +450,7 @@ def train(
     position = {"epoch": 0, "step_in_epoch": 0, "global_step": 0}
     history: list[float] = []
     best = {"epoch": -1, "accuracy": -1.0}
-    if resuming:
-        state = _load_checkpoint(output / CHECKPOINT)
+    if state is not None:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])

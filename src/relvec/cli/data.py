@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from relvec.data import list_datasets, load_split, resolve_data_dir
 from relvec.data.download import DEFAULT_BASE_URL, default_download_dir, download, downloadable
+from relvec.data.paths import DATA_ENV
 from relvec.data.registry import DATASETS
-from relvec.errors import check_choice
+from relvec.errors import RelvecError, check_choice
+from relvec.outputs import check_output_folder
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -31,7 +35,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "check each sha256, and save them under DEST at the same paths as in shared/data. "
         f"Downloadable: {', '.join(downloadable())}. SAT is never downloaded.",
     )
-    fetch.add_argument("names", nargs="+", metavar="NAME", help="dataset name(s)")
+    fetch.add_argument("names", nargs="+", metavar="NAME", help="dataset name(s) (required)")
     fetch.add_argument("--dest", default=None, help="folder to save into (default: <relvec cache>/data)")
     fetch.add_argument("--base-url", default=DEFAULT_BASE_URL, help=argparse.SUPPRESS)
     fetch.set_defaults(run=run_download)
@@ -45,11 +49,41 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _catalogue_without_folder() -> list:
+    """The known datasets with nothing marked present, for a listing made before a data folder is set."""
+    from relvec.data.catalog import DatasetInfo
+
+    return [
+        DatasetInfo(
+            spec.name,
+            spec.kind,
+            {split: entry.size for split, entry in spec.splits.items()},
+            dict.fromkeys(spec.splits, False),
+            spec.description,
+            spec.note,
+        )
+        for spec in DATASETS.values()
+    ]
+
+
 def run(args: argparse.Namespace) -> int:
-    data_dir = resolve_data_dir(getattr(args, "data_dir", None))
+    given = getattr(args, "data_dir", None)
+    try:
+        data_dir = resolve_data_dir(given)
+    except RelvecError as error:
+        if given is not None or os.environ.get(DATA_ENV):
+            raise  # a folder was named but is wrong: say so, not a listing that looks like nothing is there
+        # No folder set at all: the catalogue still helps, and the note says where to point relvec.
+        data_dir, infos = None, _catalogue_without_folder()
+        note = (
+            f"{error}. `relvec data download NAME` fetches the public files into {default_download_dir()} "
+            f"(then use --data-dir {default_download_dir()})"
+        )
+    else:
+        infos, note = list_datasets(data_dir), None
     header = ("dataset", "kind", "split", "expected", "present", "loaded", "note")
     rows = []
-    for info in list_datasets(data_dir):
+    for info in infos:
         for i, (split, expected) in enumerate(info.splits.items()):
             present = info.available[split]
             loaded = str(len(load_split(info.name, split, data_dir))) if present else "-"
@@ -67,10 +101,12 @@ def run(args: argparse.Namespace) -> int:
             )
     widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
     right = {3, 5}  # numbers
-    print(f"data folder: {data_dir}")
+    print(f"data folder: {data_dir}" if data_dir is not None else "data folder: none set (nothing is present)")
     for row in [header, *rows]:
         cells = [row[c].rjust(widths[c]) if c in right else row[c].ljust(widths[c]) for c in range(len(row))]
         print("  ".join(cells).rstrip())
+    if note:
+        print(f"relvec data: {note}", file=sys.stderr)
     return 0
 
 
@@ -78,6 +114,7 @@ def run_download(args: argparse.Namespace) -> int:
     for name in args.names:  # every name checked before the first file is fetched
         check_choice("dataset name", name, DATASETS)
     dest = Path(args.dest).expanduser() if args.dest else default_download_dir()
+    check_output_folder("--dest", dest)
     for name in args.names:
         for item in download(name, dest, base_url=args.base_url):
             state = "already present" if item.already_present else "downloaded, sha256 ok"

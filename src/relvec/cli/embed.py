@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from contextlib import closing
+import sys
 from pathlib import Path
+from typing import Any
 
 from relvec.cli.options import add_encoder_options, check_encoder_options, encoder_from_args, encoder_options_from_args
 from relvec.errors import RelvecError, check_positive_int
+from relvec.outputs import StagedFile, check_output_file
 from relvec.pairfiles import (
     DEFAULT_CHUNK_SIZE,
     INPUT_FORMATS,
@@ -28,10 +30,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="embed word pairs",
         description="Embed word pairs read from INPUT (TSV 'head<TAB>tail' or JSONL; stdin when absent or '-').",
     )
-    parser.add_argument("input", nargs="?", default="-", help="pairs file (.tsv or .jsonl), or '-' for stdin")
-    parser.add_argument("-o", "--output", default="-", help="output file (.npy or .jsonl); default JSONL on stdout")
-    parser.add_argument("--input-format", choices=INPUT_FORMATS, help="default: from the suffix, or sniffed")
-    parser.add_argument("--output-format", choices=OUTPUT_FORMATS, help="default: from the suffix")
+    parser.add_argument(
+        "input", nargs="?", default="-", help="pairs file (.tsv or .jsonl), or '-' for stdin (default %(default)s)"
+    )
+    parser.add_argument(
+        "-o", "--output", default="-", help="output file (.npy or .jsonl) (default '-': JSONL on stdout)"
+    )
+    parser.add_argument(
+        "--input-format", choices=INPUT_FORMATS, help="tsv or jsonl (default: from the suffix, or sniffed)"
+    )
+    parser.add_argument("--output-format", choices=OUTPUT_FORMATS, help="npy or jsonl (default: from the suffix)")
     parser.add_argument(
         "--chunk-size",
         type=int,
@@ -40,6 +48,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "RelationEncoder.encode call with the same chunk_size",
     )
     add_encoder_options(parser)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the interrupted run whose work is kept in OUTPUT.partial (same input and options; default: off)",
+    )
     group = parser.add_argument_group("Ray (pip install 'relvec[ray]')")
     group.add_argument(
         "--ray",
@@ -53,8 +66,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "same --chunk-size",
     )
     group.add_argument("--workers", type=int, default=None, help="Ray actors (default: the cluster's CPUs)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (default: off)")
     parser.set_defaults(run=run)
+
+
+def _settings(args: argparse.Namespace, input_format: str | None, output_format: str) -> dict[str, Any]:
+    """What decides the output's bits; a resumed run must match the interrupted one in all of it."""
+    source = "<stdin>" if args.input == "-" else str(Path(args.input).resolve())
+    names = ("model", "template", "pooling", "normalize", "batch_size", "device", "precision", "compile", "chunk_size")
+    return {
+        "input": source,
+        "input_format": input_format,
+        "output_format": output_format,
+        **{name: getattr(args, name) for name in names},
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,21 +95,55 @@ def run(args: argparse.Namespace) -> int:
     )
     if output_format == "npy" and to_stdout:
         raise RelvecError("--output-format npy needs an --output file; stdout takes JSONL")
-    if not to_stdout and not Path(args.output).resolve().parent.is_dir():
-        raise RelvecError(f"--output {args.output!r}: its folder does not exist")
+    staged = None
+    if to_stdout:
+        if args.resume:
+            raise RelvecError("--resume needs an --output file; stdout cannot be continued")
+    else:
+        target = check_output_file("--output", args.output, inputs=() if from_stdin else (args.input,))
+        staged = StagedFile(target, _settings(args, input_format, output_format))
+    rows, size = staged.resume() if args.resume else (0, 0)
+    if staged is not None and not args.resume:
+        staged.start()
 
     with open_input(args.input) as (stream, name):
         total = None if from_stdin else count_lines(Path(args.input))
-        pending = chunks(iter_pairs(stream, input_format, name), args.chunk_size)
+        # The committed rows end on a chunk boundary, so the chunks that follow are those of a run never stopped.
+        pending = chunks(itertools.islice(iter_pairs(stream, input_format, name), rows, None), args.chunk_size)
         first = next(pending, [])  # parsed before the model loads, so a bad file fails fast
         encoder = encoder_from_args(args, chunk_size=args.chunk_size)
-        with (
-            closing(open_writer(None if to_stdout else args.output, output_format, encoder.dim)) as writer,
-            tqdm(total=total, unit="pair", desc="embedding", disable=args.quiet, dynamic_ncols=True) as bar,
-        ):
-            for chunk in itertools.chain([first] if first else [], pending):
-                writer.write(chunk, encoder.encode(chunk))
-                bar.update(len(chunk))
+        path = None if staged is None else staged.partial
+        writer = open_writer(path, output_format, encoder.dim, rows=rows, size=size)
+        try:
+            with tqdm(
+                total=total, initial=rows, unit="pair", desc="embedding", disable=args.quiet, dynamic_ncols=True
+            ) as bar:
+                for chunk in itertools.chain([first] if first else [], pending):
+                    writer.write(chunk, encoder.encode(chunk))
+                    size = writer.commit()
+                    rows += len(chunk)
+                    if staged is not None:
+                        staged.commit(rows, size)
+                    bar.update(len(chunk))
+        except (RelvecError, OSError, KeyboardInterrupt) as error:
+            if staged is None or not staged.progress.exists():
+                if staged is not None:  # nothing committed: leave nothing behind that a rerun would trip on
+                    writer.close()
+                    staged.discard()
+                if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
+                    raise RelvecError(f"writing the output failed ({error.strerror or error})") from error
+                raise
+            kept = f"{rows} row(s) kept in {staged.partial}; rerun with --resume to continue"
+            if isinstance(error, KeyboardInterrupt):
+                print(f"relvec embed: {kept}", file=sys.stderr)
+                raise
+            if isinstance(error, OSError):  # a full disk, a removed folder: the committed rows are still good
+                raise RelvecError(f"writing {staged.partial} failed ({error.strerror or error}); {kept}") from error
+            raise RelvecError(f"{error} ({kept} once the input is fixed)") from error
+        finally:
+            writer.close()
+    if staged is not None:
+        staged.finish()
     return 0
 
 

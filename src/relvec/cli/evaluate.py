@@ -12,6 +12,7 @@ from pathlib import Path
 from relvec.baselines import is_baseline
 from relvec.cli.options import add_encoder_options
 from relvec.errors import RelvecError, check_choice
+from relvec.outputs import check_output_folder
 
 LEXICAL_METRICS = ("f1_micro", "f1_macro", "accuracy")
 DIRECTIONS = ("forward", "reverse", "both")
@@ -44,7 +45,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="datasets or groups: analogy, lexical, mapping, all (default); sat only when named "
         "(u2 u4 google bats scan nell_one t_rex conceptnet sat bless cogalexv evalution khn root09 relation_mapping)",
     )
-    parser.add_argument("-o", "--output", default=None, help="folder for the report files")
+    parser.add_argument(
+        "-o", "--output", default=None, help="folder for the report files (default: none, the table only)"
+    )
     parser.add_argument("--data-dir", default=None, help="data folder laid out like shared/data (default $RELVEC_DATA)")
     parser.add_argument("--split", default="test", help="analogy split: test (default) or valid")
     parser.add_argument(
@@ -59,10 +62,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="lexical metric in the table and chart: f1_micro (default), f1_macro, accuracy",
     )
     parser.add_argument(
-        "--compare", nargs="+", default=[], metavar="RUN", help="earlier --output folders to show beside this run"
+        "--compare",
+        nargs="+",
+        default=[],
+        metavar="RUN",
+        help="earlier --output folders to show beside this run (default: none)",
     )
     add_encoder_options(parser)
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (default: off)")
     parser.set_defaults(run=run)
 
 
@@ -104,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     from relvec.baselines import check_embedder_options, load_embedder
     from relvec.data import resolve_data_dir
     from relvec.evaluate.benchmarks import load_benchmark, resolve_datasets, run_benchmark
-    from relvec.evaluate.report import read_results, text_table, write_report
+    from relvec.evaluate.report import check_chart_dependency, read_results, text_table, write_report
 
     # Everything a user can get wrong is checked before the data is read and long before the model loads.
     check_choice("--split", args.split, SPLITS)
@@ -113,8 +120,9 @@ def run(args: argparse.Namespace) -> int:
     model = _model_argument(args)
     check_embedder_options(model, template=args.template, pooling=args.pooling, normalize=args.normalize)
     datasets = resolve_datasets(args.datasets)
-    if args.output and Path(args.output).exists() and not Path(args.output).is_dir():
-        raise RelvecError(f"--output {args.output!r} is a file; give a folder")
+    if args.output:
+        check_output_folder("--output", args.output)
+        check_chart_dependency()  # the chart is drawn last: a missing matplotlib must not cost the whole run
     compared = dict(read_results(path) for path in args.compare)
     data_dir = resolve_data_dir(args.data_dir)
     benchmarks = [load_benchmark(name, split=args.split, data_dir=data_dir) for name in datasets]

@@ -18,10 +18,22 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
         help="relvec-minilm (default: relvec's trained model, built on first use in about 3 min), relvec-mpnet, "
         "all-MiniLM-L6-v2 or all-mpnet-base-v2 (untrained, embedded), a model folder or a Hugging Face name",
     )
-    group.add_argument("-t", "--template", default=None, help="a-e (default: the model's, else d) or a custom template")
-    group.add_argument("-p", "--pooling", default=None, help="mask, average, average_no_mask (default) or cls")
-    group.add_argument("-b", "--batch-size", type=int, default=64, help="prompts per forward pass (default 64)")
-    group.add_argument("--normalize", action="store_true", help="L2-normalise the vectors")
+    group.add_argument(
+        "-t",
+        "--template",
+        default=None,
+        help="a-e or a custom template with <subj>, <obj> and <mask> (default: the model's, else d)",
+    )
+    group.add_argument(
+        "-p",
+        "--pooling",
+        default=None,
+        help="mask, average, average_no_mask, cls or difference (default: the model's, else average_no_mask)",
+    )
+    group.add_argument(
+        "-b", "--batch-size", type=int, default=64, help="prompts per forward pass (default %(default)s)"
+    )
+    group.add_argument("--normalize", action="store_true", help="L2-normalise the vectors (default: off)")
     group.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
     group.add_argument(
         "--precision",
@@ -34,7 +46,7 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
         "--compile",
         action="store_true",
         help="run the encoder through torch.compile after a 10-30 s compilation: pays off with --precision bf16 "
-        "on large inputs (needs a C++ compiler)",
+        "on large inputs (needs a C++ compiler; default: off)",
     )
 
 

@@ -16,6 +16,32 @@ _FIELDS = {
     "static_weight": float,
 }  # fmt: skip
 _SWITCHES = ["reversed_negatives", "freeze_embeddings", "leakage_filter"]
+# What each option does and its TrainConfig default, written out so that `relvec train --help` need not import
+# torch; tests/test_cli_help.py checks that every default here is TrainConfig's.
+_HELP = {
+    "encoder": "encoder to fine-tune: a name or a model folder (default all-MiniLM-L6-v2)",
+    "template": "prompt template: a-e or a custom one with <subj>, <obj> and <mask> (default c)",
+    "pooling": "mask, average, average_no_mask, cls or difference (default difference)",
+    "loss": "infonce, infoloob or triplet (default infonce)",
+    "temperature": "InfoNCE/InfoLOOB temperature, in (0, 10] (default 0.05)",
+    "margin": "triplet margin on cosine distance, in (0, 2] (default 0.2)",
+    "data": "'semeval' or the path of a relation-set JSONL file (default semeval)",
+    "epochs": "passes over the training relations (default 12)",
+    "max_steps": "stop after this many steps in all (default None: every epoch's steps)",
+    "relations_per_step": "relations sampled into each step (default 8)",
+    "lr": "peak learning rate of AdamW (default 5e-05)",
+    "warmup": "fraction of the steps spent warming up the learning rate (default 0.1)",
+    "weight_decay": "AdamW weight decay (default 0.01)",
+    "max_grad_norm": "gradient-norm clipping threshold (default 1.0)",
+    "seed": "random seed of sampling, dropout and initialisation (default 0)",
+    "device": "torch device (default None: cuda if available, else cpu)",
+    "precision": "auto, fp32 or bf16 (default auto: bf16 where the hardware is fast at it)",
+    "dropout": "dropout rate while training, in [0, 1) (default None: the encoder's own)",
+    "reversed_negatives": "add each positive pair reversed as a negative (default False)",
+    "freeze_embeddings": "keep the input word embeddings fixed (default False)",
+    "static_weight": "weight w of the GloVe offset in the saved model's hybrid vectors, >= 0; 0 = none (default 0.25)",
+    "leakage_filter": "drop --extra-data pairs found in any evaluation dataset (default True)",
+}
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -25,32 +51,42 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Fine-tune an encoder with a contrastive loss on SemEval-2012 Task 2 (default) or your own "
         "relation file. Options override the values of --config (a JSON object of the same names).",
     )
-    parser.add_argument("-o", "--output", required=True, help="folder for the trained model, log and checkpoint")
+    parser.add_argument(
+        "-o", "--output", required=True, help="folder for the trained model, log and checkpoint (required)"
+    )
     parser.add_argument(
         "--recipe",
         default="minilm",
-        help="named recipe the other options start from: minilm (default: MiniLM, hybrid with GloVe), mpnet "
-        "(the embedded all-mpnet-base-v2; about 15 min on 2 CPU cores) or paper (RelBERT's published recipe)",
+        help="named recipe the other options start from: minilm (MiniLM, hybrid with GloVe), mpnet (the embedded "
+        "all-mpnet-base-v2) or paper (RelBERT's published recipe) (default minilm)",
     )
-    parser.add_argument("--config", help="JSON file with training options")
-    for name, kind in _FIELDS.items():
-        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=None, dest=name)
-    for name in _SWITCHES:
-        parser.add_argument("--" + name.replace("_", "-"), action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument(
-        "--exclude", nargs="+", default=None, help="SemEval relations or parent categories to leave out"
+        "--config", help="JSON file with training options (default: none; it overrides --recipe, options override it)"
+    )
+    for name, kind in _FIELDS.items():
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=None, dest=name, help=_HELP[name])
+    for name in _SWITCHES:
+        parser.add_argument(
+            "--" + name.replace("_", "-"), action=argparse.BooleanOptionalAction, default=None, help=_HELP[name]
+        )
+    parser.add_argument(
+        "--exclude", nargs="+", default=None, help="SemEval relations or parent categories to leave out (default: none)"
     )
     parser.add_argument(
         "--extra-data",
         nargs="+",
         default=None,
         help="extra training relations beside --data: wordnet (WordNet 3.0 from Debian's wordnet-base; pairs found "
-        "in any evaluation dataset are dropped unless --no-leakage-filter)",
+        "in any evaluation dataset are dropped unless --no-leakage-filter) (default: none)",
     )
     parser.add_argument("--data-dir", default=None, help="data folder (default: $RELVEC_DATA)")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --output from its checkpoint")
-    parser.add_argument("--overwrite", action="store_true", help="replace whatever --output holds")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run in --output from its checkpoint (default: off)"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the earlier relvec run in --output (default: off)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (default: off)")
     parser.set_defaults(run=run)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from relvec.data.lines import Records, parse_json_object, read_records, require
 from relvec.data.paths import split_file
 from relvec.data.registry import get_spec
-from relvec.errors import check_choice, invalid
+from relvec.errors import check_choice, check_int, invalid
 from relvec.pairs import Pair, check_pair
 
 #: The analogy datasets loadable by name (``sat`` only once you supply it; see docs/datasets.md).
@@ -53,8 +53,13 @@ def parse_question(text: str) -> AnalogyQuestion:
         raise invalid("choice", raw_choices, "a list of at least two [head, tail] pairs")
     choices = tuple(check_pair(pair, f"choice[{i}]") for i, pair in enumerate(raw_choices))
     answer = require(record, "answer", "the 0-based index of the correct choice")
-    if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(choices):
-        raise invalid("answer", answer, f"an integer index into choice, 0 to {len(choices) - 1}")
+    check_int(
+        "answer",
+        answer,
+        minimum=0,
+        maximum=len(choices) - 1,
+        expected=f"an integer index into choice, 0 to {len(choices) - 1}",
+    )
     prefix = record.get("prefix", "")
     if not isinstance(prefix, str):
         raise invalid("prefix", prefix, "a string")
@@ -116,8 +121,7 @@ def shuffle_choices(questions: list[AnalogyQuestion], seed: int = 0) -> list[Ana
     T-REx and ConceptNet *valid* always have the answer at index 0; a scorer that breaks ties by position
     would look better than it is on them. Shuffling first removes that bias.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise invalid("seed", seed, "an integer")
+    check_int("seed", seed)
     rng = np.random.default_rng(seed)
     shuffled = []
     for question in questions:

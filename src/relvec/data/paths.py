@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from relvec.data.registry import DatasetSpec
-from relvec.errors import RelvecError
+from relvec.errors import RelvecError, invalid
 
 #: Environment variable naming the data folder when no ``data_dir`` / ``--data-dir`` is given.
 DATA_ENV = "RELVEC_DATA"
@@ -20,6 +20,8 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
 
     Nothing is guessed: a dataset read from an unexpected folder is worse than a clear error.
     """
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise invalid("data_dir", data_dir, f"None or the path of {_EXISTING}")
     if data_dir is not None and str(data_dir) != "":
         origin, value = "data_dir (--data-dir)", data_dir
     elif os.environ.get(DATA_ENV):

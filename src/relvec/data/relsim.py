@@ -23,7 +23,7 @@ from relvec.data.analogy import AnalogyQuestion
 from relvec.data.lines import parse_json_object, read_records, require
 from relvec.data.paths import split_file
 from relvec.data.registry import get_spec
-from relvec.errors import RelvecError, invalid
+from relvec.errors import RelvecError, check_int, invalid
 from relvec.pairs import Pair, check_pair, check_word
 
 #: Share of a list that RelBERT's ``[::int(0.8 * len)]`` steps over; see :func:`split_validation`.
@@ -66,10 +66,8 @@ class RelationSet:
         With RelBERT's defaults (2 validation positives and 2 negatives per relation) that is two
         questions per relation with 1 + 2 + 6 = 9 choices.
         """
-        if isinstance(seed, bool) or not isinstance(seed, int):
-            raise invalid("seed", seed, "an integer")
-        if isinstance(other_relations, bool) or not isinstance(other_relations, int) or other_relations < 0:
-            raise invalid("other_relations", other_relations, "a non-negative integer")
+        check_int("seed", seed)
+        check_int("other_relations", other_relations, minimum=0, expected="a non-negative integer")
         rng = np.random.default_rng(seed)
         donors = [relation for relation in self.validation if relation.positives]
         questions = []
@@ -128,9 +126,7 @@ def _split_relations(relations: Iterable[Relation], per_relation: int) -> tuple[
 
 
 def _check_count(argument: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise invalid(argument, value, f"an integer >= {minimum}")
-    return value
+    return check_int(argument, value, minimum=minimum)
 
 
 def _check_score(argument: str, value: Any) -> float:

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from relvec.errors import check_choice, invalid
-from relvec.evaluate.vectors import PairVectors, embed_pairs, percent, unit_rows
+from relvec.errors import check_choice, check_int, invalid
+from relvec.evaluate.vectors import PairVectors, check_embedder, embed_pairs, percent, unit_rows
 from relvec.pairs import Pair
 
 DIRECTIONS = ("forward", "reverse", "both")
@@ -44,8 +44,13 @@ def check_questions(questions: Sequence[Any], argument: str = "questions") -> No
         answer = getattr(question, "answer", None)
         if not choices or getattr(question, "stem", None) is None:
             raise invalid(f"{argument}[{i}]", question, "a question with a stem pair and at least one choice")
-        if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(choices):
-            raise invalid(f"{argument}[{i}].answer", answer, f"an index into its {len(choices)} choices")
+        check_int(
+            f"{argument}[{i}].answer",
+            answer,
+            minimum=0,
+            maximum=len(choices) - 1,
+            expected=f"an index into its {len(choices)} choices",
+        )
 
 
 def _needed_pairs(questions: Sequence[Any], direction: str) -> list[Pair]:
@@ -114,6 +119,7 @@ def analogy_accuracy(
     Returns ``{"accuracy": percent, "correct", "total", "ties", "direction", "per_prefix": {prefix: {...}},
     "distinct_pairs", "unembedded_pairs", "coverage"}``; percentages are rounded to 2 decimals.
     """
+    check_embedder(embedder)
     unit = _embed(embedder, questions, direction, progress, name)
     groups: dict[str, list[int]] = {}
     correct = ties = 0

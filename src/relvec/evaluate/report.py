@@ -9,6 +9,7 @@ so that one report shows a model, its baselines and the paper.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from relvec.errors import RelvecError, check_choice
 from relvec.evaluate.published import published
+from relvec.outputs import check_output_folder, write_text_atomic
 
 Results = Mapping[str, Mapping[str, Any]]
 
@@ -197,6 +199,15 @@ def markdown_report(
 # chart
 
 
+def check_chart_dependency() -> None:
+    """Refuse up front when matplotlib (the ``eval`` extra) is missing, rather than after a whole evaluation."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise RelvecError(
+            "writing a report (--output) needs matplotlib for results.png; run: pip install 'relvec[eval]' "
+            "(or leave out --output to print the table only)"
+        )
+
+
 def plot_report(
     label: str,
     results: Results,
@@ -207,6 +218,7 @@ def plot_report(
 ) -> Path:
     """Bars per dataset, one panel per task: this run, compared runs, and the paper's RelBERT-base and
     word-vector baseline (hatched)."""
+    check_chart_dependency()
     import matplotlib
 
     matplotlib.use("Agg")  # files only; never opens a window
@@ -248,8 +260,10 @@ def plot_report(
     figure.legend(handles, labels, loc="upper center", ncol=min(len(labels), 4), frameon=False, fontsize="small")
     figure.tight_layout(rect=(0, 0, 1, 0.88))
     path = Path(path)
-    figure.savefig(path, dpi=120)
+    fresh = path.with_name(path.name + ".partial")
+    figure.savefig(fresh, dpi=120, format=path.suffix.lstrip(".") or "png")
     plt.close(figure)
+    fresh.replace(path)
     return path
 
 
@@ -266,7 +280,8 @@ def write_report(
     lexical_metric: str = "f1_micro",
 ) -> dict[str, Path]:
     """Write results.json, run.json, results.md and results.png into ``folder``; returns their paths."""
-    folder = Path(folder)
+    check_chart_dependency()
+    folder = check_output_folder("folder", folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {
         "results": folder / RESULTS_FILE,
@@ -274,11 +289,11 @@ def write_report(
         "markdown": folder / MARKDOWN_FILE,
         "chart": folder / CHART_FILE,
     }
-    paths["results"].write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_text_atomic(paths["results"], json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     run = {"label": label, **(run_info or {})}
-    paths["run"].write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_text_atomic(paths["run"], json.dumps(run, indent=2, ensure_ascii=False) + "\n")
     markdown = markdown_report(label, results, compared=compared, run_info=run_info, lexical_metric=lexical_metric)
-    paths["markdown"].write_text(markdown, encoding="utf-8")
+    write_text_atomic(paths["markdown"], markdown)
     plot_report(label, results, paths["chart"], compared=compared, lexical_metric=lexical_metric)
     return paths
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from relvec.errors import RelvecError
+from relvec.errors import RelvecError, invalid
 from relvec.pairs import Pair
 
 
@@ -65,6 +65,7 @@ def embed_pairs(embedder: Any, pairs: Iterable[Pair], *, progress: bool = False,
     Raises RelvecError, before any model work, when the embedder can embed none of them: an accuracy
     computed from zero vectors alone would be a silent wrong number.
     """
+    check_embedder(embedder)
     index: dict[Pair, int] = {}
     for pair in pairs:
         index.setdefault(pair, len(index))
@@ -89,7 +90,21 @@ def embed_pairs(embedder: Any, pairs: Iterable[Pair], *, progress: bool = False,
             f"{type(embedder).__name__}.encode returned shape {vectors.shape} for {len(distinct)} pairs; "
             "expected (pairs, dim)"
         )
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        # A NaN scores as a tie or a miss without a word; the number would look real.
+        bad = np.flatnonzero(~finite)
+        raise RelvecError(
+            f"{type(embedder).__name__}.encode returned NaN or infinite vectors for {len(bad)} of the "
+            f"{len(distinct)} pairs of {what} (first: {distinct[bad[0]]!r}); no score is computed from them"
+        )
     return PairVectors(index, vectors, unembedded, static_missing)
+
+
+def check_embedder(embedder: Any) -> None:
+    """Refuse an object without an ``encode`` method before any data is embedded."""
+    if not callable(getattr(embedder, "encode", None)):
+        raise invalid("embedder", embedder, "an object with encode(pairs) -> float32 array (n, dim)")
 
 
 def _encode(embedder: Any, pairs: list[Pair], progress: bool) -> np.ndarray:
