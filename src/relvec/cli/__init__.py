@@ -15,7 +15,7 @@ from relvec import __version__
 from relvec.errors import RelvecError
 
 #: Subcommand modules under relvec.cli, in the order ``--help`` lists them.
-SUBCOMMANDS = ["embed", "train", "evaluate", "data"]
+SUBCOMMANDS = ["embed", "train", "evaluate", "data", "serve"]
 
 
 def build_parser() -> argparse.ArgumentParser:
