@@ -65,7 +65,7 @@ def test_a_real_server_answers_with_the_key_and_stops_on_sigterm(tiny_encoder_di
     assert "Application shutdown complete" in output and f"127.0.0.1:{port}" in output
 
 
-HAS_INDEX = importlib.util.find_spec("relvec.index") is not None
+HAS_INDEX = importlib.util.find_spec("relvec.apps") is not None  # built on another branch
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,9 @@ def test_a_model_that_fails_to_load_stops_the_server_with_a_one_line_error(tmp_p
     assert main(["serve", "-m", str(tmp_path / "none"), "--port", str(free_port()), "-q"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("relvec serve: error: ") and "none" in err[-1]
+
+
+@pytest.mark.skipif(HAS_INDEX, reason="relvec.apps is installed: --complete would load GloVe")
+def test_complete_without_the_completion_module_is_not_available(tmp_path, capsys):
+    assert main(["serve", "-m", str(tmp_path / "none"), "--complete"]) == 2
+    assert "--complete: analogy completion is not available" in capsys.readouterr().err

@@ -21,7 +21,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "pip install 'relvec[serve]'.",
     )
     add_encoder_options(parser)
-    parser.add_argument("--index", default=None, help="a search index: enables /search (and /complete)")
+    parser.add_argument("--index", default=None, help="a search index folder: enables /search")
+    parser.add_argument(
+        "--complete", action="store_true", help="enable /complete (analogy completion over GloVe's vocabulary)"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     limits = parser.add_argument_group("limits")
@@ -76,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         api_key=os.environ.get(API_KEY_ENV) or None,
         cors_origins=tuple(args.cors_origin),
     )
-    open_index = _index_opener(args.index)  # "not available" is said now, not after the model loads
+    # "not available" is said now, not after the model loads
+    open_index, make_completer = _index_opener(args.index), _completer_maker(args.complete)
     if not _is_loopback(args.host) and settings.api_key is None:
         print(
             f"relvec serve: warning: listening on {args.host} without an API key; anyone who can reach it can use "
@@ -101,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     def load() -> Backends:
         encoder = encoder_from_args(args)
         index = open_index(encoder) if open_index is not None else None
-        completer = index if callable(getattr(index, "complete", None)) else None
+        completer = make_completer(encoder) if make_completer is not None else None
         return Backends(encoder, index, completer)
 
     failures: list[BaseException] = []
@@ -138,26 +142,38 @@ def _is_loopback(host: str) -> bool:
 
 
 def _index_opener(path: str | None) -> Any:
-    """A function opening the index at ``path`` for an encoder, or ``None`` without ``--index``."""
+    """A function opening the index folder at ``path`` for an encoder, or ``None`` without ``--index``."""
     if path is None:
         return None
-    try:
-        from relvec.index import RelationIndex  # built on another branch; absent in older installs
+    try:  # the search index is built on another branch (relvec.apps.index); absent in older installs
+        from relvec.apps.index import RelationIndex
     except ImportError as error:
         raise RelvecError(
-            f"--index {path!r}: search indexes are not available in this relvec (no relvec.index module)"
+            f"--index {path!r}: search indexes are not available in this relvec (no relvec.apps.index module)"
         ) from error
     if not os.path.exists(path):
         raise RelvecError(f"--index {path!r}: no such file or folder")
 
     def open_index(encoder: Any) -> Any:
-        import inspect
-
-        load = RelationIndex.load
-        takes_encoder = "encoder" in inspect.signature(load).parameters
-        index = load(path, encoder=encoder) if takes_encoder else load(path)
-        if not callable(getattr(index, "search", None)):
-            raise RelvecError(f"--index {path!r}: the loaded index has no search method")
-        return index
+        # The encoder embeds the query pairs; the index checks that it is the model that built it.
+        return RelationIndex.load(path, encoder=encoder)
 
     return open_index
+
+
+def _completer_maker(wanted: bool) -> Any:
+    """A function making the analogy completer for an encoder, or ``None`` without ``--complete``."""
+    if not wanted:
+        return None
+    try:  # built on another branch with the search index; needs its extra (gensim, GloVe)
+        from relvec.apps.complete import AnalogyCompleter, glove_keyed_vectors
+    except ImportError as error:
+        raise RelvecError(
+            "--complete: analogy completion is not available in this relvec (no relvec.apps.complete module, or "
+            f"its extra is not installed: {error})"
+        ) from error
+
+    def make(encoder: Any) -> Any:
+        return AnalogyCompleter(encoder, glove_keyed_vectors())
+
+    return make

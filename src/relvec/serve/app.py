@@ -288,7 +288,7 @@ def _add_routes(app: FastAPI, service: Service) -> None:
         """Analogy completion ``a : b :: c : ?``; 409 when the service has no completer."""
         completer = service.ready().completer
         if completer is None:
-            raise RequestError(409, "completer", None, "a service started with an index that completes analogies")
+            raise RequestError(409, "completer", None, "a service started with a completer (relvec serve --complete)")
         for name in ("a", "b", "c"):
             service.check_word(name, getattr(request, name))
         service.check_k(request.k)
