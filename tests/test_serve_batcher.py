@@ -155,3 +155,11 @@ def test_an_error_outside_relvec_reaches_the_caller(enabled):
 
     with pytest.raises(RuntimeError, match="out of memory"):
         asyncio.run(run(Batcher(broken, enabled=enabled), [[("a", "b")]]))
+
+
+def test_a_stopped_batcher_starts_again():
+    model = FakeModel()
+    batcher = Batcher(model.encode)
+    asyncio.run(run(batcher, requests(1)))
+    asyncio.run(run(batcher, requests(2)))
+    assert [len(call) for call in model.calls] == [1, 2]

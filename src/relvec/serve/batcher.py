@@ -50,14 +50,18 @@ class Batcher:
         self.enabled = enabled
         self.max_batch = max_batch
         self.max_wait = max_wait
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relvec-model")
+        self._executor: ThreadPoolExecutor | None = None
         self._queue: asyncio.Queue[_Request | None] = asyncio.Queue()
         self._collector: asyncio.Task[None] | None = None
-        #: encode calls made and pairs they held, for /info-style counters and the tests.
+        #: encode calls made and the pairs they held (the tests read them).
         self.calls = 0
         self.batched_pairs = 0
 
     async def start(self) -> None:
+        """Start the model thread and the collector (again after :meth:`stop`, e.g. a second lifespan)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relvec-model")
+            self._queue = asyncio.Queue()
         if self.enabled and self._collector is None:
             self._collector = asyncio.get_running_loop().create_task(self._collect(), name="relvec-batcher")
 
@@ -67,10 +71,14 @@ class Batcher:
             await self._queue.put(None)
             await self._collector
             self._collector = None
-        await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)
+        if self._executor is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self._executor.shutdown, True)
+            self._executor = None
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function(*args)`` on the model thread (for work that is not a plain encode)."""
+        if self._executor is None:
+            raise RuntimeError("the batcher is not started (await Batcher.start() first)")
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
     async def encode(self, pairs: list[Pair]) -> np.ndarray:
