@@ -16,8 +16,8 @@ from relvec.errors import RelvecError
 
 #: Subcommand modules under relvec.cli, in the order ``--help`` lists them.
 SUBCOMMANDS = ["embed", "train", "evaluate", "data"]
-# Applications of relation vectors (relvec.apps).
-SUBCOMMANDS += ["index", "search", "similarity", "complete", "label", "map", "export"]
+# Applications of relation vectors (relvec.apps) and the HTTP service (relvec.serve).
+SUBCOMMANDS += ["index", "search", "similarity", "complete", "label", "map", "export", "serve"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,179 @@
+"""``relvec serve``: load the encoder (and an index) once, then answer HTTP requests (see docs/service.md)."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+from typing import Any
+
+from relvec.cli.options import add_encoder_options, encoder_from_args
+from relvec.errors import RelvecError, check_positive_int, invalid
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "serve",
+        help="serve relation similarity over HTTP",
+        description="Serve /embed, /similarity, /analogy, /search and /complete over HTTP (OpenAPI at /docs). "
+        "With $RELVEC_API_KEY set, every route but /health needs that key. Needs the serve extra: "
+        "pip install 'relvec[serve]'.",
+    )
+    add_encoder_options(parser)
+    parser.add_argument("--index", default=None, help="a search index folder: enables /search")
+    parser.add_argument(
+        "--complete", action="store_true", help="enable /complete (analogy completion over GloVe's vocabulary)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    limits = parser.add_argument_group("limits")
+    limits.add_argument("--max-pairs", type=int, default=1024, help="pairs per request (default 1024; more: 413)")
+    limits.add_argument("--max-word-length", type=int, default=100, help="characters per word (default 100; 422)")
+    limits.add_argument("--max-body-bytes", type=int, default=1_048_576, help="request body (default 1 MiB; 413)")
+    limits.add_argument("--max-k", type=int, default=1000, help="largest k for /search and /complete (default 1000)")
+    batching = parser.add_argument_group("batching")
+    batching.add_argument("--no-batching", action="store_true", help="encode every request on its own")
+    batching.add_argument("--max-batch", type=int, default=256, help="pairs gathered into one encode (default 256)")
+    batching.add_argument(
+        "--batch-wait-ms", type=float, default=2.0, help="how long a request waits for others to join (default 2)"
+    )
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    parser.add_argument(
+        "--cors-origin", action="append", default=[], help="allow browser calls from this origin (repeatable)"
+    )
+    parser.add_argument(
+        "--graceful-timeout",
+        type=float,
+        default=30.0,
+        help="seconds in-flight requests get to finish on SIGTERM (default 30)",
+    )
+    parser.add_argument("--access-log", action="store_true", help="log every request (default: errors only)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+
+        from relvec.serve import API_KEY_ENV, Backends, ServeSettings, create_app
+    except ImportError as error:
+        missing = f"relvec serve needs the serve extra ({error.name} is missing): pip install 'relvec[serve]'"
+        raise RelvecError(missing) from error
+
+    if not 0 <= args.port <= 65535 or isinstance(args.port, bool):
+        raise invalid("--port", args.port, "a port number from 0 to 65535")
+    if args.threads is not None:
+        check_positive_int("--threads", args.threads)
+    if args.graceful_timeout < 0:
+        raise invalid("--graceful-timeout", args.graceful_timeout, "a number of seconds, 0 or more")
+    settings = ServeSettings(
+        max_pairs=args.max_pairs,
+        max_word_length=args.max_word_length,
+        max_body_bytes=args.max_body_bytes,
+        max_k=args.max_k,
+        batching=not args.no_batching,
+        max_batch=args.max_batch,
+        max_wait_ms=args.batch_wait_ms,
+        api_key=os.environ.get(API_KEY_ENV) or None,
+        cors_origins=tuple(args.cors_origin),
+    )
+    # "not available" is said now, not after the model loads
+    open_index, make_completer = _index_opener(args.index), _completer_maker(args.complete)
+    if not _is_loopback(args.host) and settings.api_key is None:
+        print(
+            f"relvec serve: warning: listening on {args.host} without an API key; anyone who can reach it can use "
+            f"it (set ${API_KEY_ENV})",
+            file=sys.stderr,
+        )
+
+    import logging
+
+    import torch
+
+    # uvicorn configures its own loggers only; the service's own lines (ready, loading failed) go beside them.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+    service_log = logging.getLogger("relvec.serve")
+    service_log.addHandler(handler)
+    service_log.setLevel(logging.WARNING if args.quiet else logging.INFO)
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)  # once, before the model thread starts
+
+    def load() -> Backends:
+        encoder = encoder_from_args(args)
+        index = open_index(encoder) if open_index is not None else None
+        completer = make_completer(encoder) if make_completer is not None else None
+        return Backends(encoder, index, completer)
+
+    failures: list[BaseException] = []
+
+    def stop_on_failure(error: BaseException) -> None:
+        failures.append(error)
+        server.should_exit = True
+
+    app = create_app(loader=load, settings=settings, on_load_failure=stop_on_failure)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning" if args.quiet else "info",
+        access_log=args.access_log,
+        timeout_graceful_shutdown=args.graceful_timeout,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    if failures:
+        error = failures[0]
+        raise error if isinstance(error, RelvecError) else RelvecError(f"loading failed: {error}") from error
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _index_opener(path: str | None) -> Any:
+    """A function opening the index folder at ``path`` for an encoder, or ``None`` without ``--index``."""
+    if path is None:
+        return None
+    try:  # the search index is built on another branch (relvec.apps.index); absent in older installs
+        from relvec.apps.index import RelationIndex
+    except ImportError as error:
+        raise RelvecError(
+            f"--index {path!r}: search indexes are not available in this relvec (no relvec.apps.index module)"
+        ) from error
+    if not os.path.exists(path):
+        raise RelvecError(f"--index {path!r}: no such file or folder")
+
+    def open_index(encoder: Any) -> Any:
+        # The encoder embeds the query pairs; the index checks that it is the model that built it.
+        return RelationIndex.load(path, encoder=encoder)
+
+    return open_index
+
+
+def _completer_maker(wanted: bool) -> Any:
+    """A function making the analogy completer for an encoder, or ``None`` without ``--complete``."""
+    if not wanted:
+        return None
+    try:  # built on another branch with the search index; needs its extra (gensim, GloVe)
+        from relvec.apps.complete import AnalogyCompleter, glove_keyed_vectors
+    except ImportError as error:
+        raise RelvecError(
+            "--complete: analogy completion is not available in this relvec (no relvec.apps.complete module, or "
+            f"its extra is not installed: {error})"
+        ) from error
+
+    def make(encoder: Any) -> Any:
+        return AnalogyCompleter(encoder, glove_keyed_vectors())
+
+    return make

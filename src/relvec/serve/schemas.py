@@ -1,0 +1,145 @@
+"""Request and response bodies of the HTTP service, as pydantic models (they also make the OpenAPI page).
+
+The models check structure: a pair is a JSON array of two non-empty strings, numbers are in range. The
+limits an operator sets at start-up (pairs per request, word length) are checked by the routes against the
+running settings, because a model class is fixed when the module loads.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from relvec.evaluate.analogy import DIRECTIONS
+
+#: A word as the service takes it: surrounding whitespace removed, then at least one character.
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+#: A word pair, written ``["paris", "france"]``.
+PairIn = tuple[Word, Word]
+Direction = Literal[DIRECTIONS]  # type: ignore[valid-type]
+
+
+class _Request(BaseModel):
+    # An unknown field is more likely a typo ("pair" for "pairs") than something to ignore silently.
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmbedRequest(_Request):
+    pairs: list[PairIn] = Field(min_length=1, description="word pairs, e.g. [['paris', 'france']]")
+    normalize: bool = Field(False, description="scale every vector to length 1")
+
+
+class EmbedResponse(BaseModel):
+    model: str
+    dim: int
+    vectors: list[list[float]] = Field(description="one float32 vector (dim,) per pair, in request order")
+
+
+class SimilarityRequest(_Request):
+    """Either ``pairs`` (every pair against every other) or ``query`` and ``candidates``."""
+
+    pairs: list[PairIn] | None = Field(None, min_length=1, description="cosine of every pair with every other")
+    query: PairIn | None = Field(None, description="one pair scored against each candidate")
+    candidates: list[PairIn] | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> SimilarityRequest:
+        if (self.pairs is None) == (self.query is None):
+            raise ValueError("either 'pairs', or 'query' with 'candidates', not both and not neither")
+        if (self.query is None) != (self.candidates is None):
+            raise ValueError("'query' and 'candidates' go together")
+        return self
+
+
+class SimilarityResponse(BaseModel):
+    matrix: list[list[float]] | None = Field(None, description="(n, n) cosines, for a 'pairs' request")
+    scores: list[float] | None = Field(None, description="(candidates,) cosines, for a 'query' request")
+    best: int | None = Field(None, description="index of the highest-scoring candidate (lowest index on ties)")
+
+
+class AnalogyRequest(_Request):
+    stem: PairIn
+    choices: list[PairIn] = Field(min_length=1)
+    direction: Direction = Field("forward", description="forward, reverse or both (see docs/evaluation.md)")
+
+
+class AnalogyResponse(BaseModel):
+    best: int = Field(description="index of the winning choice (lowest index on ties)")
+    best_choice: tuple[str, str]
+    scores: list[float] = Field(description="cosine of each choice with the stem, in choice order")
+
+
+class SearchRequest(_Request):
+    pairs: list[PairIn] = Field(min_length=1, description="query pairs")
+    k: int = Field(10, ge=1, description="neighbours per query")
+
+
+class SearchHit(BaseModel):
+    head: str
+    tail: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    results: list[list[SearchHit]] = Field(description="for each query pair, its k nearest pairs, best first")
+
+
+class CompleteRequest(_Request):
+    """``a : b :: c : ?``"""
+
+    a: Word
+    b: Word
+    c: Word
+    k: int = Field(10, ge=1, description="completions to return")
+
+
+class Completion(BaseModel):
+    word: str
+    score: float
+
+
+class CompleteResponse(BaseModel):
+    completions: list[Completion] = Field(description="the best words d for a : b :: c : d, best first")
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok", "loading", "failed"]
+
+
+class LimitsInfo(BaseModel):
+    max_pairs: int
+    max_word_length: int
+    max_body_bytes: int
+    max_k: int
+
+
+class BatchingInfo(BaseModel):
+    enabled: bool
+    max_batch: int
+    max_wait_ms: float
+
+
+class InfoResponse(BaseModel):
+    version: str
+    model: str
+    dim: int
+    template: str
+    pooling: str
+    precision: str
+    normalize: bool
+    search: bool = Field(description="whether POST /search has an index behind it")
+    complete: bool = Field(description="whether POST /complete has a completer behind it")
+    limits: LimitsInfo
+    batching: BatchingInfo
+
+
+class ErrorDetail(BaseModel):
+    field: str = Field(description="where in the request, e.g. 'pairs[3][0]' or 'body'")
+    value: object = Field(description="the value received (shortened when long)")
+    expected: str
+
+
+class ErrorResponse(BaseModel):
+    status: int
+    errors: list[ErrorDetail]
