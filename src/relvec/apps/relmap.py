@@ -15,7 +15,7 @@ from typing import IO, Any
 import numpy as np
 
 from relvec.errors import RelvecError, invalid
-from relvec.pairfiles import _parse_line
+from relvec.pairfiles import _parse_line, _text
 from relvec.pairs import Pair
 
 #: Points up to which each is annotated with its pair by default.
@@ -23,7 +23,7 @@ ANNOTATE_UP_TO = 60
 
 
 def read_labelled_pairs(
-    stream: IO[str], fmt: str, name: str, column: str | None
+    stream: IO[bytes] | IO[str], fmt: str, name: str, column: str | None
 ) -> tuple[list[Pair], list[str] | None]:
     """Pairs and, with ``column``, each line's label: a 1-based column number (TSV, JSON arrays) or a key
     (JSON objects). A line without that column is an error naming the argument, the line and what it has."""
@@ -33,11 +33,13 @@ def read_labelled_pairs(
     pairs: list[Pair] = []
     labels: list[str] = []
     for number, raw in enumerate(stream, start=1):
-        line = raw.rstrip("\r\n")
+        where = f"{name}, line {number}"
+        line = _text(raw, number, where)  # bytes (files, stdin) or text; UTF-8 checked, a BOM dropped
         if not line.strip():
             continue
-        where = f"{name}, line {number}"
-        if fmt == "tsv" or column is None:
+        if fmt == "tsv" and column is not None:  # the label column is the one extra column a map file may have
+            pairs.append(_parse_line("\t".join(line.split("\t")[:2]), fmt, where))
+        elif fmt == "tsv" or column is None:
             pairs.append(_parse_line(line, fmt, where))
         if column is None:
             continue
