@@ -55,3 +55,21 @@ def shared_data() -> Path:
     if not folder.is_dir():
         pytest.skip(f"shared data folder not found at {folder}")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def no_real_builtin_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that names no model would build relvec's real default (minutes of training): fail it at once.
+
+    Tests of the built-in models swap in a tiny encoder (tests/test_builtin.py), which passes through.
+    """
+    from relvec import builtin
+
+    real_build = builtin.build
+
+    def guarded(config, folder, **kwargs):
+        if config.encoder in ("all-MiniLM-L6-v2", "all-mpnet-base-v2"):
+            raise AssertionError("this test would train relvec's real built-in model; name a model explicitly")
+        return real_build(config, folder, **kwargs)
+
+    monkeypatch.setattr(builtin, "build", guarded)

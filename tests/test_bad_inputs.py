@@ -360,7 +360,8 @@ CASES = [
     Case("evaluate-missing-model-folder", cli("evaluate", "./nope", "-d", "u2"), "no such model folder"),
     Case("evaluate-mistyped-local-folder", then(lambda ws: (ws.root / "runs").mkdir(), cli("evaluate",
          "runs/my-modle", "-d", "u2")), "no such model folder"),
-    Case("evaluate-no-model", cli("evaluate", "-d", "u2"), "MODEL is required"),
+    # no MODEL means the trained default: the datasets are checked before it is built
+    Case("evaluate-no-model-bad-dataset", cli("evaluate", "-d", "u3"), "dataset must be one of"),
     Case("evaluate-split-train", cli("evaluate", "{tiny}", "--split", "train"), "--split must be one of"),
     Case("evaluate-direction", cli("evaluate", "{tiny}", "--direction", "sideways"), "--direction must be one of"),
     Case("evaluate-metric", cli("evaluate", "{tiny}", "--metric", "f2"), "--metric must be one of"),
@@ -424,7 +425,8 @@ CASES = [
          "data_dir must be None or the path"),
     Case("api-load-analogy-unknown", lambda ws: __import__("relvec.data").data.load_analogy("u3"), "u3"),
     Case("api-analogy-accuracy-none", lambda ws: _analogy(None), "embedder must be an object with encode"),
-    Case("api-analogy-accuracy-nan", lambda ws: _analogy(_NanEmbedder()), "NaN or infinite vectors for 4 of the 4"),
+    # both-direction scoring (the default) embeds the 4 pairs and their 4 reverses
+    Case("api-analogy-accuracy-nan", lambda ws: _analogy(_NanEmbedder()), "NaN or infinite vectors for 8 of the 8"),
     Case("api-analogy-accuracy-no-questions", lambda ws: _analogy(_NanEmbedder(), []), "a non-empty list"),
     Case("api-train-config-lr-true", lambda ws: ws.config(lr=True).check(), "lr must be a learning rate"),
     Case("api-train-config-seed-float", lambda ws: ws.config(seed=1.5).check(), "seed must be an integer >= 0"),

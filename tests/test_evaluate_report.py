@@ -242,4 +242,5 @@ def test_cli_glove_on_real_u2(shared_data, tmp_path, capsys):
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["u2"]["total"] == 228
     assert 30 < results["u2"]["accuracy"] < 50  # the paper's fastText difference: 38.2
-    assert results["u2"]["unembedded_pairs"] < 10
+    # both-direction scoring (the default) also embeds each pair reversed: unknown pairs count twice
+    assert results["u2"]["unembedded_pairs"] < 20

@@ -15,14 +15,13 @@ from typing import IO, Any
 from relvec.errors import RelvecError, invalid
 
 
-def load_model(args: argparse.Namespace, **extra: Any) -> Any:
-    """The encoder (or the ``glove`` baseline) the encoder options name; every option is checked before loading."""
+def load_model(args: argparse.Namespace, model: Any = None, **extra: Any) -> Any:
+    """The encoder (or the ``glove`` baseline) the encoder options name (``model`` overrides ``--model``);
+    every option is checked before loading, and the baseline ignores batch size, device and precision."""
     from relvec.baselines import load_embedder
 
-    if getattr(args, "model", None) and str(args.model).lower() == "glove":
-        return load_embedder("glove", template=args.template, pooling=args.pooling, normalize=args.normalize)
     return load_embedder(
-        args.model,
+        model if model is not None else args.model,
         template=args.template,
         pooling=args.pooling,
         normalize=args.normalize,

@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from relvec import __version__
-    from relvec.baselines import check_embedder_options, load_embedder
+    from relvec.baselines import check_embedder_options
+    from relvec.cli.appsupport import load_model
     from relvec.data import resolve_data_dir
     from relvec.evaluate.benchmarks import load_benchmark, resolve_datasets, run_benchmark
     from relvec.evaluate.report import check_chart_dependency, read_results, text_table, write_report
@@ -129,16 +130,7 @@ def run(args: argparse.Namespace) -> int:
 
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
-    embedder = load_embedder(
-        model,
-        template=args.template,
-        pooling=args.pooling,
-        normalize=args.normalize,
-        batch_size=args.batch_size,
-        device=args.device,
-        precision=args.precision,
-        compile=args.compile,
-    )
+    embedder = load_model(args, model)
     label = _label(embedder, model)
     progress = not args.quiet
     results = {}
