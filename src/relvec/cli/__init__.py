@@ -26,7 +26,36 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
         import_module(f"relvec.cli.{name}").add_parser(commands)
+    for subparser in commands.choices.values():
+        _state_defaults(subparser)
     return parser
+
+
+def _state_defaults(parser: argparse.ArgumentParser) -> None:
+    """Every option's help ends with its default (or says it is required), whichever module declared it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _state_defaults(child)
+        if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)) or action.help == argparse.SUPPRESS:
+            continue
+        text = action.help or ""
+        if "default" in text or "required" in text:
+            continue
+        if action.required or (not action.option_strings and action.nargs not in ("?", "*")):
+            action.help = f"{text} (required)".strip()
+        else:
+            action.help = f"{text} (default: {_shown(action.default)})".strip()
+
+
+def _shown(default: object) -> str:
+    if default is None:
+        return "none"
+    if isinstance(default, bool):
+        return "on" if default else "off"
+    if isinstance(default, (list, tuple)):
+        return " ".join(str(item) for item in default) or "none"
+    return str(default)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -93,7 +94,8 @@ def check_encoder_options(options: dict[str, Any]) -> int:
     from transformers import AutoConfig
 
     from relvec.encoder import _check_options
-    from relvec.models import resolve_source
+    from relvec.hybrid import StaticOffset
+    from relvec.models import read_folder_settings, resolve_source
     from relvec.pooling import check_pooling
     from relvec.prompt import Template
 
@@ -102,7 +104,17 @@ def check_encoder_options(options: dict[str, Any]) -> int:
     if options["pooling"] is not None:
         check_pooling(options["pooling"])
     _check_options(
-        options["batch_size"], None, options["precision"], options["device"], options["chunk_size"], options["compile"]
+        options["normalize"],
+        options["batch_size"],
+        None,
+        options["precision"],
+        options["device"],
+        options["chunk_size"],
+        options["compile"],
     )
     source, _ = resolve_source(options["encoder"])
-    return int(AutoConfig.from_pretrained(source).hidden_size)
+    hidden = int(AutoConfig.from_pretrained(source).hidden_size)
+    # A hybrid model folder (the trained default) appends its static part: the vectors are that much longer.
+    weight = read_folder_settings(source).get("static_weight", 0) if isinstance(source, Path) else 0
+    static = StaticOffset.load(weight)
+    return hidden + (static.dim if static is not None else 0)
