@@ -16,7 +16,7 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
         "-m",
         "--model",
         default=None,
-        help="relvec-minilm (default: relvec's trained model, built on first use in about 3 min), relvec-mpnet, "
+        help="relvec-minilm (default: relvec's trained model, built on first use in minutes), relvec-mpnet, "
         "all-MiniLM-L6-v2 or all-mpnet-base-v2 (untrained, embedded), a model folder or a Hugging Face name",
     )
     group.add_argument(
