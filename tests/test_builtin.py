@@ -64,3 +64,15 @@ def test_an_explicit_encoder_name_is_the_untrained_encoder():
     from relvec.models import MINILM, resolve_source
 
     assert resolve_source("all-MiniLM-L6-v2")[1] == MINILM
+
+
+def test_a_missing_base_encoder_is_reported_before_the_build(tmp_path, monkeypatch, capsys):
+    from relvec import RelvecError
+
+    monkeypatch.setenv("RELVEC_CACHE", str(tmp_path / "cache"))
+    missing = TrainConfig.from_recipe("mpnet", encoder=str(tmp_path / "no-such-encoder"))
+    monkeypatch.setattr(builtin, "builtin_config", lambda name: missing)
+    with pytest.raises(RelvecError, match="no-such-encoder"):
+        builtin.builtin_path("relvec-mpnet")
+    assert "building" not in capsys.readouterr().err
+    assert not (tmp_path / "cache").exists()

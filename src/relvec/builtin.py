@@ -63,6 +63,10 @@ def builtin_path(name: str, *, progress: bool = True) -> Path:
     config = builtin_config(name)
     folder = _folder(name, config)
     if not (folder / "relvec_config.json").is_file():
+        from relvec.models import resolve_source
+
+        # A missing base encoder (relvec-mpnet without its five parts) says how to install it before any build.
+        resolve_source(config.encoder)
         if progress:
             print(
                 f"relvec: building the model {name!r} on first use: the {BUILTINS[name].recipe!r} recipe, "
