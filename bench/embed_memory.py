@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from relvec.data import ANALOGY_DATASETS, load_analogy
-from relvec.pairfiles import iter_pairs
+from relvec.io.pairfiles import iter_pairs
 
 
 def vocabulary(data_dir: str | None) -> list[str]:

@@ -17,10 +17,10 @@ import time
 import torch
 
 from relvec import RelationEncoder
-from relvec.backends import TorchBackend, quantize_int8
 from relvec.data import load_analogy
-from relvec.evaluate.analogy import analogy_accuracy
-from relvec.precision import cpu_kind
+from relvec.embedding.backend import TorchBackend, quantize_int8
+from relvec.embedding.precision import cpu_kind
+from relvec.tasks.analogy import analogy_accuracy
 
 TEST_SETS = ["u2", "u4", "google", "bats", "scan", "nell_one", "t_rex", "conceptnet"]
 

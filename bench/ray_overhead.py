@@ -23,7 +23,7 @@ import torch
 from throughput import cpu_name, distinct_pairs
 
 from relvec.cli import main as relvec
-from relvec.precision import cpu_kind
+from relvec.embedding.precision import cpu_kind
 
 
 def main() -> int:

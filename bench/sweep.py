@@ -40,7 +40,7 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 
 def _static(glove_npz: str | None):
-    from relvec.baselines import GloveDifference
+    from relvec.embedding.glove import GloveDifference
 
     if glove_npz is None:
         return GloveDifference()
@@ -51,7 +51,7 @@ def _static(glove_npz: str | None):
 
 def _accuracy(questions, index, contextual, static, known, weight: float, direction: str) -> float:
     """Analogy accuracy with the hybrid vector [unit(contextual), sqrt(w) unit(static)], cosine scoring, the
-    lowest index winning ties (as relvec.evaluate.analogy): computed from the two parts' dot products."""
+    lowest index winning ties (as relvec.tasks.analogy): computed from the two parts' dot products."""
 
     def cosines(stem, choices):
         s, c = index[stem], [index[choice] for choice in choices]
@@ -116,7 +116,7 @@ def score_model(
 
 
 def worker(args: argparse.Namespace) -> int:
-    from relvec.train import TrainConfig, train
+    from relvec.training.loop import TrainConfig, train
 
     recipe = json.loads(args.recipe)
     name = recipe.pop("name")

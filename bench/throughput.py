@@ -36,8 +36,8 @@ from limits import forward_flops, matmul_rate, timed
 
 from relvec import RelationEncoder
 from relvec.data import ANALOGY_DATASETS, load_analogy
-from relvec.pooling import POOLINGS, TokenRoles
-from relvec.precision import cpu_has_fast_bf16, cpu_kind
+from relvec.embedding.pooling import POOLINGS, TokenRoles
+from relvec.embedding.precision import cpu_has_fast_bf16, cpu_kind
 
 
 def distinct_pairs(count: int, data_dir: str | None) -> list[tuple[str, str]]:

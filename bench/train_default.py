@@ -20,8 +20,8 @@ from pathlib import Path
 
 from relvec import RelationEncoder
 from relvec.data import load_analogy
-from relvec.evaluate.analogy import analogy_accuracy
-from relvec.train import TrainConfig, train
+from relvec.tasks.analogy import analogy_accuracy
+from relvec.training.loop import TrainConfig, train
 
 TEST_SETS = ["u2", "u4", "google", "bats", "scan", "nell_one", "t_rex", "conceptnet"]
 VALID_SETS = ["u2", "u4", "google", "bats", "t_rex", "conceptnet"]  # scan and nell_one have no valid split

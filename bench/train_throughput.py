@@ -24,9 +24,9 @@ from limits import forward_flops, matmul_rate
 from transformers import AutoConfig
 
 from relvec import RelationEncoder
-from relvec.models import embedded_minilm_path
-from relvec.sampler import RelationSampler
-from relvec.train import TrainConfig, load_relations, train
+from relvec.embedding.models import embedded_minilm_path
+from relvec.training.loop import TrainConfig, load_relations, train
+from relvec.training.sampler import RelationSampler
 
 
 def main() -> int:

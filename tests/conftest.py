@@ -22,7 +22,7 @@ def tiny_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from relvec.models import embedded_minilm_path
+    from relvec.embedding.models import embedded_minilm_path
 
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("tiny-encoder")
@@ -63,7 +63,7 @@ def no_real_builtin_builds(monkeypatch: pytest.MonkeyPatch) -> None:
 
     Tests of the built-in models swap in a tiny encoder (tests/test_builtin.py), which passes through.
     """
-    from relvec import builtin
+    from relvec.embedding import builtin
 
     real_build = builtin.build
 

@@ -33,6 +33,7 @@ import pytest
 import torch
 
 from relvec import RelvecError
+from relvec.training import losses
 
 TSV = "paris\tfrance\ncat\tanimal\nbig\tbigger\n"
 RELATIONS = {
@@ -77,7 +78,7 @@ class Workspace:
         return ["--encoder", str(self.tiny), "--data", str(self.relations()), "--epochs", "1", "--device", "cpu"]
 
     def config(self, **changes: Any):
-        from relvec.train import TrainConfig
+        from relvec.training.loop import TrainConfig
 
         values = {"encoder": str(self.tiny), "data": str(self.relations()), "epochs": 1, "device": "cpu"}
         return TrainConfig(**{**values, **changes})
@@ -185,7 +186,7 @@ class _NanEmbedder:
 
 
 def _loss(*, anchors=None, positives=None, negatives=None, embeddings=None):
-    from relvec.losses import InfoNCE
+    from relvec.training.losses import InfoNCE
 
     embeddings = torch.randn(4, 8) if embeddings is None else embeddings
     anchors = torch.tensor([0, 1]) if anchors is None else anchors
@@ -403,11 +404,11 @@ CASES = [
     Case("api-save-inside-a-file", lambda ws: ws.encoder().save(ws.root / "pairs.tsv" / "m"), "cannot be made",
          setup=_pairs),
     # API: losses
-    Case("api-infonce-temperature-true", lambda ws: __import__("relvec.losses").losses.InfoNCE(temperature=True),
+    Case("api-infonce-temperature-true", lambda ws: losses.InfoNCE(temperature=True),
          "temperature must be a number in \\(0, 10\\]; got True"),
-    Case("api-infonce-temperature-nan", lambda ws: __import__("relvec.losses").losses.InfoNCE(float("nan")),
+    Case("api-infonce-temperature-nan", lambda ws: losses.InfoNCE(float("nan")),
          "temperature must be a number"),
-    Case("api-triplet-margin-text", lambda ws: __import__("relvec.losses").losses.Triplet("0.2"), "margin must be"),
+    Case("api-triplet-margin-text", lambda ws: losses.Triplet("0.2"), "margin must be"),
     Case("api-loss-anchor-out-of-range", lambda ws: _loss(anchors=torch.tensor([0, 7])),
          "anchors must be indices into the 4 embeddings"),
     Case("api-loss-negative-index", lambda ws: _loss(positives=torch.tensor([1, -1])), "positives must be indices"),
@@ -435,7 +436,7 @@ CASES = [
 
 
 def _analogy(embedder, questions=None):
-    from relvec.evaluate.analogy import analogy_accuracy
+    from relvec.tasks.analogy import analogy_accuracy
 
     return analogy_accuracy(embedder, _questions() if questions is None else questions)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from relvec.baselines import GloveDifference, load_embedder
+from relvec.embedding.glove import GloveDifference, load_embedder
 from relvec.errors import RelvecError
-from relvec.evaluate.analogy import analogy_accuracy
-from relvec.evaluate.vectors import embed_pairs
+from relvec.tasks.analogy import analogy_accuracy
+from relvec.tasks.vectors import embed_pairs
 
 WORDS = {"king": 0, "queen": 1, "man": 2, "woman": 3, "new": 4, "york": 5, "well-known": 6}
 VECTORS = np.array(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from safetensors.numpy import load_file
 
-from relvec import RelationEncoder, builtin
+from relvec import RelationEncoder
 from relvec.data import load_semeval
-from relvec.train import TrainConfig
+from relvec.embedding import builtin
+from relvec.training.loop import TrainConfig
 
 
 def tiny_config(tiny_encoder_dir) -> TrainConfig:
@@ -49,19 +50,19 @@ def test_default_encoder_is_built_once_then_loaded(tiny_encoder_dir, tmp_path, m
 
 
 def test_an_interrupted_build_leaves_nothing_under_the_final_name(tiny_encoder_dir, tmp_path, monkeypatch):
-    import relvec.train
+    import relvec.training.loop
 
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(relvec.train, "train", crash)
+    monkeypatch.setattr(relvec.training.loop, "train", crash)
     with pytest.raises(KeyboardInterrupt):
         builtin.build(tiny_config(tiny_encoder_dir), tmp_path / "model", progress=False)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_an_explicit_encoder_name_is_the_untrained_encoder():
-    from relvec.models import MINILM, resolve_source
+    from relvec.embedding.models import MINILM, resolve_source
 
     assert resolve_source("all-MiniLM-L6-v2")[1] == MINILM
 

@@ -200,7 +200,7 @@ def test_sigkill_mid_run_loses_nothing_and_resume_is_bit_identical(tiny_encoder_
 def test_a_full_disk_mid_run_is_one_line_and_keeps_the_committed_rows(tiny_encoder_dir, tmp_path, monkeypatch, capsys):
     import errno
 
-    from relvec.pairfiles import NpyWriter
+    from relvec.io.pairfiles import NpyWriter
 
     source = write_tsv(tmp_path / "pairs.tsv", [(f"head{i}", f"tail{i}") for i in range(6)])
     out = tmp_path / "out.npy"

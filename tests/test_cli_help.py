@@ -34,7 +34,7 @@ def test_every_option_has_help_with_its_default(option, action):
 
 
 def test_pooling_help_lists_every_pooling():
-    from relvec.pooling import POOLINGS
+    from relvec.embedding.pooling import POOLINGS
 
     helps = [action.help for option, action in _options() if option.endswith("--pooling")]
     assert len(helps) >= 3  # embed, evaluate, train
@@ -44,7 +44,7 @@ def test_pooling_help_lists_every_pooling():
 
 def test_train_help_defaults_are_the_train_config_defaults():
     from relvec.cli.train import _HELP
-    from relvec.train import TrainConfig
+    from relvec.training.loop import TrainConfig
 
     for field in dataclasses.fields(TrainConfig):
         if field.name in _HELP:

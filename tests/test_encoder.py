@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from relvec import RelationEncoder, RelvecError
-from relvec import encoder as encoder_module
-from relvec import models as relvec_models
+from relvec.embedding import encoder as encoder_module
+from relvec.embedding import models as relvec_models
 
 PAIRS = [("paris", "france"), ("cat", "animal"), ("a", "b")]
 LONG = ("a very long head phrase with many words", "an even longer tail phrase with yet more words in it")
@@ -156,7 +156,7 @@ def test_limit_defaults_to_the_encoders_position_limit(tiny_encoder):
 @pytest.fixture
 def no_model_load(monkeypatch):
     monkeypatch.setattr(relvec_models, "load_pretrained", lambda source: pytest.fail("loaded a model"))
-    monkeypatch.setattr("relvec.encoder.load_pretrained", lambda source: pytest.fail("loaded a model"))
+    monkeypatch.setattr("relvec.embedding.encoder.load_pretrained", lambda source: pytest.fail("loaded a model"))
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 
 from relvec.data import AnalogyQuestion
 from relvec.errors import RelvecError
-from relvec.evaluate.analogy import analogy_accuracy, analogy_scores, predict
+from relvec.tasks.analogy import analogy_accuracy, analogy_scores, predict
 
 
 class DictEmbedder:

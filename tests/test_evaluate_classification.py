@@ -10,14 +10,14 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from relvec.data import LexicalSplit
 from relvec.errors import RelvecError
-from relvec.evaluate.classification import (
+from relvec.tasks.classification import (
     DEFAULT_GRID,
     classification_metrics,
     grid_settings,
     lexical_classification,
     pair_features,
 )
-from relvec.evaluate.vectors import embed_pairs
+from relvec.tasks.vectors import embed_pairs
 
 
 class HashEmbedder:

@@ -9,7 +9,7 @@ import pytest
 
 from relvec.data import MappingProblem
 from relvec.errors import RelvecError
-from relvec.evaluate.mapping import (
+from relvec.tasks.mapping import (
     beam_search,
     best_permutation,
     exact_search,

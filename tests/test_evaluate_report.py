@@ -9,7 +9,7 @@ import pytest
 
 from relvec.cli import main
 from relvec.errors import RelvecError
-from relvec.evaluate.report import markdown_report, read_results, text_table, write_report
+from relvec.tasks.report import markdown_report, read_results, text_table, write_report
 
 RESULTS = {
     "u2": {
@@ -153,7 +153,7 @@ def tiny_data(tmp_path) -> Path:
 def test_cli_evaluates_the_tiny_encoder_and_writes_what_it_printed(tiny_encoder_dir, tiny_data, tmp_path, capsys):
     from relvec import RelationEncoder
     from relvec.data import load_analogy
-    from relvec.evaluate import analogy_accuracy
+    from relvec.tasks import analogy_accuracy
 
     out = tmp_path / "report"
     argv = [str(tiny_encoder_dir), "--datasets", "u2", "mapping", "--data-dir", str(tiny_data), "-o", str(out), "-q"]
@@ -175,9 +175,9 @@ def test_cli_glove_on_all_tasks_and_compare(tiny_data, tmp_path, capsys):
     base = ["evaluate", "glove", "-d", "u2", "bless", "relation_mapping", "--data-dir", str(tiny_data), "-q"]
     assert main([*base, "-o", str(first)]) == 0
     assert main([*base, "--direction", "reverse", "-o", str(second), "--compare", str(first)]) == 0
-    from relvec.baselines import GloveDifference
     from relvec.data import load_analogy
-    from relvec.evaluate import analogy_accuracy
+    from relvec.embedding.glove import GloveDifference
+    from relvec.tasks import analogy_accuracy
 
     results = json.loads((first / "results.json").read_text())
     expected = analogy_accuracy(GloveDifference(), load_analogy("u2", data_dir=tiny_data))
@@ -211,8 +211,8 @@ def test_cli_bad_input_exits_2_with_one_line(argv, message, tiny_data, capsys):
 
 
 def test_cli_without_a_model_evaluates_the_trained_default(tiny_data, tiny_encoder_dir, tmp_path, monkeypatch, capsys):
-    from relvec import builtin
-    from relvec.train import TrainConfig
+    from relvec.embedding import builtin
+    from relvec.training.loop import TrainConfig
 
     monkeypatch.setenv("RELVEC_CACHE", str(tmp_path / "cache"))
     tiny = TrainConfig.from_recipe(

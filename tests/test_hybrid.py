@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from relvec import RelationEncoder, RelvecError
-from relvec.baselines import GloveDifference
-from relvec.evaluate.analogy import analogy_accuracy
-from relvec.hybrid import StaticOffset
-from relvec.train import RECIPES, TrainConfig
+from relvec.embedding.glove import GloveDifference
+from relvec.embedding.hybrid import StaticOffset
+from relvec.tasks.analogy import analogy_accuracy
+from relvec.training.loop import RECIPES, TrainConfig
 
 WORDS = {"paris": 0, "france": 1, "tokyo": 2, "japan": 3}
 VECTORS = np.array([[1.0, 0.0], [1.0, 2.0], [0.0, 1.0], [3.0, 1.0]], dtype=np.float32)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from relvec.errors import RelvecError
-from relvec.losses import InfoLOOB, InfoNCE, Triplet, make_loss
+from relvec.training.losses import InfoLOOB, InfoNCE, Triplet, make_loss
 
 # Candidates in 2-d: cos(e0, e2) = 1/sqrt(2), cos(e0, e1) = 0, cos(e0, e3) = -1.
 EMBEDDINGS = torch.tensor([[2.0, 0.0], [0.0, 3.0], [1.0, 1.0], [-1.0, 0.0]])

@@ -4,7 +4,8 @@ import zipfile
 
 import pytest
 
-from relvec import RelvecError, models
+from relvec import RelvecError
+from relvec.embedding import models
 
 
 def split_zip(tmp_path, parts=3):

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
+from relvec.embedding.pooling import POOLINGS, TokenRoles, check_pooling
 from relvec.errors import RelvecError
-from relvec.pooling import POOLINGS, TokenRoles, check_pooling
 
 # Two prompts, dim 2: the first has 3 real tokens (mask at 1), the second 2 real tokens and 1 padding (mask at 0).
 HIDDEN = torch.tensor(

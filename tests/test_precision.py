@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-import relvec.models as relvec_models
+import relvec.embedding.models as relvec_models
 from relvec import RelationEncoder
-from relvec import precision as precision_module
 from relvec.cli import main
+from relvec.embedding import precision as precision_module
+from relvec.embedding.precision import check_precision, resolve_inference_precision
 from relvec.errors import RelvecError
-from relvec.precision import check_precision, resolve_inference_precision
 
 PAIRS = [("paris", "france"), ("cat", "animal"), ("big", "bigger"), ("a much longer head word", "t"), ("x", "y")]
 
@@ -21,7 +21,7 @@ PAIRS = [("paris", "france"), ("cat", "animal"), ("big", "bigger"), ("a much lon
 @pytest.fixture
 def no_model_load(monkeypatch):
     monkeypatch.setattr(relvec_models, "load_pretrained", lambda source: pytest.fail("loaded a model"))
-    monkeypatch.setattr("relvec.encoder.load_pretrained", lambda source: pytest.fail("loaded a model"))
+    monkeypatch.setattr("relvec.embedding.encoder.load_pretrained", lambda source: pytest.fail("loaded a model"))
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_cli_auto_prints_its_choice_on_stderr(tiny_encoder_dir, tmp_path, capsys
 
 def test_cli_int8_without_engine_is_one_line_before_loading(tiny_encoder_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(precision_module, "int8_engine", lambda: None)
-    monkeypatch.setattr("relvec.encoder.load_pretrained", lambda source: pytest.fail("loaded a model"))
+    monkeypatch.setattr("relvec.embedding.encoder.load_pretrained", lambda source: pytest.fail("loaded a model"))
     source = tmp_path / "pairs.tsv"
     source.write_text("paris\tfrance\n", encoding="utf-8")
     command = ["embed", str(source), "-o", str(tmp_path / "v.npy"), "-m", str(tiny_encoder_dir)]

@@ -15,7 +15,7 @@ def test_paper_templates_render_with_the_tokenizers_mask_token():
 
 
 def test_five_templates_by_name_and_d_is_default():
-    from relvec.prompt import DEFAULT_TEMPLATE
+    from relvec.embedding.prompt import DEFAULT_TEMPLATE
 
     assert sorted(TEMPLATES) == ["a", "b", "c", "d", "e"]
     assert DEFAULT_TEMPLATE == "d"

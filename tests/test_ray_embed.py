@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from relvec import RelationEncoder
-from relvec import ray_embed as ray_embed_module
 from relvec.cli import main
-from relvec.ray_embed import input_files, plan_chunks, read_chunk
+from relvec.io import ray_embed as ray_embed_module
+from relvec.io.ray_embed import input_files, plan_chunks, read_chunk
 
 PAIRS = [("paris", "france"), ("cat", "animal"), ("paris", "france"), ("big", "bigger"), ("x", "y")]
 
@@ -64,7 +64,7 @@ def test_ray_output_is_bit_identical_to_single_process_embed(tiny_encoder_dir, t
 @pytest.fixture
 def no_ray_start(monkeypatch):
     monkeypatch.setattr(ray_embed_module, "embed_on_ray", lambda *a, **k: pytest.fail("started Ray"))
-    monkeypatch.setattr("relvec.encoder.load_pretrained", lambda source: pytest.fail("loaded a model"))
+    monkeypatch.setattr("relvec.embedding.encoder.load_pretrained", lambda source: pytest.fail("loaded a model"))
 
 
 def free_port() -> int:

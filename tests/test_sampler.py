@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from relvec.errors import RelvecError
-from relvec.sampler import RelationSampler, build_step
+from relvec.training.sampler import RelationSampler, build_step
 
 
 @dataclass(frozen=True)

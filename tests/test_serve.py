@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from relvec.errors import RelvecError
-from relvec.evaluate.analogy import analogy_scores
 from relvec.serve import Backends, ServeSettings, create_app
+from relvec.tasks.analogy import analogy_scores
 
 PAIRS = [["paris", "france"], ["tokyo", "japan"], ["cat", "animal"]]
 

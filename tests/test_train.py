@@ -7,7 +7,7 @@ import torch
 
 from relvec import RelationEncoder, RelvecError
 from relvec.cli import main
-from relvec.train import CHECKPOINT, TrainConfig, TrainingInterrupted, resolve_precision, train
+from relvec.training.loop import CHECKPOINT, TrainConfig, TrainingInterrupted, resolve_precision, train
 
 RELATIONS = {
     "capital": [("paris", "france"), ("tokyo", "japan"), ("rome", "italy"), ("berlin", "germany"), ("oslo", "norway")],
@@ -244,7 +244,7 @@ def test_checkpoint_random_state_round_trips_through_weights_only_loading(tmp_pa
 
     import numpy as np
 
-    from relvec.train import _random_state, _set_random_state
+    from relvec.training.loop import _random_state, _set_random_state
 
     random.seed(1)
     np.random.seed(2)

@@ -9,14 +9,14 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from relvec.embedding.prompt import TEMPLATES, Template
 from relvec.errors import RelvecError
-from relvec.prompt import TEMPLATES, Template
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "RelationEncoder": "relvec.encoder",
-    "POOLINGS": "relvec.pooling",
+    "RelationEncoder": "relvec.embedding.encoder",
+    "POOLINGS": "relvec.embedding.pooling",
 }
 
 __all__ = ["RelationEncoder", "RelvecError", "Template", "TEMPLATES", "POOLINGS", "__version__"]

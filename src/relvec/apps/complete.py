@@ -59,7 +59,7 @@ def keyed_vectors(words: Sequence[str], vectors: np.ndarray) -> Any:
 def glove_keyed_vectors(size: int | None = DEFAULT_VOCABULARY_SIZE, vocabulary: Iterable[str] | None = None) -> Any:
     """GloVe 6B 50d as gensim ``KeyedVectors``: its ``size`` most frequent words, or the GloVe words listed in
     ``vocabulary`` (in that order)."""
-    from relvec.baselines import _glove_tables
+    from relvec.embedding.glove import _glove_tables
 
     index, vectors = _glove_tables()
     if vocabulary is not None:

@@ -28,7 +28,7 @@ import numpy as np
 
 from relvec.apps.queries import check_same_model, model_identity, parse_pair_text, unit_rows
 from relvec.errors import RelvecError, check_choice, check_positive_int, invalid
-from relvec.pairfiles import DEFAULT_CHUNK_SIZE, chunks
+from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE, chunks
 from relvec.pairs import Pair, check_pair, check_pairs
 
 FORMAT_NAME = "relvec-index"

@@ -15,7 +15,7 @@ from typing import IO, Any
 import numpy as np
 
 from relvec.errors import RelvecError, invalid
-from relvec.pairfiles import _parse_line, _text
+from relvec.io.pairfiles import _parse_line, _text
 from relvec.pairs import Pair
 
 #: Points up to which each is annotated with its pair by default.

@@ -18,7 +18,7 @@ from relvec.errors import RelvecError, invalid
 def load_model(args: argparse.Namespace, model: Any = None, **extra: Any) -> Any:
     """The encoder (or the ``glove`` baseline) the encoder options name (``model`` overrides ``--model``);
     every option is checked before loading, and the baseline ignores batch size, device and precision."""
-    from relvec.baselines import load_embedder
+    from relvec.embedding.glove import load_embedder
 
     return load_embedder(
         model if model is not None else args.model,
@@ -37,7 +37,7 @@ def check_options_against_index(args: argparse.Namespace, model: dict[str, Any])
     """Fill the encoder options the user left out from the index's model, and refuse those that contradict it,
     before any model is loaded (the loaded encoder is checked again in full by RelationIndex.attach)."""
     from relvec.apps.queries import identity_differences
-    from relvec.prompt import Template
+    from relvec.embedding.prompt import Template
 
     given: dict[str, Any] = {}
     if args.template is not None:

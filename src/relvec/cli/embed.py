@@ -10,8 +10,8 @@ from typing import Any
 
 from relvec.cli.options import add_encoder_options, check_encoder_options, encoder_from_args, encoder_options_from_args
 from relvec.errors import RelvecError, check_positive_int
-from relvec.outputs import StagedFile, check_output_file
-from relvec.pairfiles import (
+from relvec.io.outputs import StagedFile, check_output_file
+from relvec.io.pairfiles import (
     DEFAULT_CHUNK_SIZE,
     INPUT_FORMATS,
     OUTPUT_FORMATS,
@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_on_ray(args: argparse.Namespace) -> int:
     """``--ray``: every check (Ray installed, output, input lines, options, address) before Ray starts."""
-    from relvec.ray_embed import check_address, embed_on_ray, input_files, plan_chunks, require_ray
+    from relvec.io.ray_embed import check_address, embed_on_ray, input_files, plan_chunks, require_ray
 
     require_ray()
     if args.workers is not None:

@@ -9,10 +9,10 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from relvec.baselines import is_baseline
 from relvec.cli.options import add_encoder_options
+from relvec.embedding.glove import is_baseline
 from relvec.errors import RelvecError, check_choice
-from relvec.outputs import check_output_folder
+from relvec.io.outputs import check_output_folder
 
 LEXICAL_METRICS = ("f1_micro", "f1_macro", "accuracy")
 DIRECTIONS = ("forward", "reverse", "both")
@@ -95,7 +95,7 @@ def _model_argument(args: argparse.Namespace) -> str:
 
 
 def _label(embedder: object, model: str) -> str:
-    from relvec.baselines import GloveDifference
+    from relvec.embedding.glove import GloveDifference
 
     if isinstance(embedder, GloveDifference):
         return "GloVe 6B 50d difference"
@@ -108,11 +108,11 @@ def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from relvec import __version__
-    from relvec.baselines import check_embedder_options
     from relvec.cli.appsupport import load_model
     from relvec.data import resolve_data_dir
-    from relvec.evaluate.benchmarks import load_benchmark, resolve_datasets, run_benchmark
-    from relvec.evaluate.report import check_chart_dependency, read_results, text_table, write_report
+    from relvec.embedding.glove import check_embedder_options
+    from relvec.tasks.benchmarks import load_benchmark, resolve_datasets, run_benchmark
+    from relvec.tasks.report import check_chart_dependency, read_results, text_table, write_report
 
     # Everything a user can get wrong is checked before the data is read and long before the model loads.
     check_choice("--split", args.split, SPLITS)

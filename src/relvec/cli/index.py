@@ -9,7 +9,7 @@ from pathlib import Path
 from relvec.cli.appsupport import add_quiet, load_model
 from relvec.cli.options import add_encoder_options
 from relvec.errors import RelvecError, check_positive_int
-from relvec.pairfiles import (
+from relvec.io.pairfiles import (
     DEFAULT_CHUNK_SIZE,
     INPUT_FORMATS,
     chunks,

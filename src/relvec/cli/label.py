@@ -10,7 +10,7 @@ from pathlib import Path
 from relvec.cli.appsupport import add_quiet, check_output_file, load_model, text_output
 from relvec.cli.options import add_encoder_options
 from relvec.errors import RelvecError
-from relvec.pairfiles import (
+from relvec.io.pairfiles import (
     DEFAULT_CHUNK_SIZE,
     INPUT_FORMATS,
     chunks,

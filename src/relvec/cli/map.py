@@ -8,7 +8,7 @@ from pathlib import Path
 from relvec.cli.appsupport import check_output_file, load_model
 from relvec.cli.options import add_encoder_options
 from relvec.errors import RelvecError, check_positive_int
-from relvec.pairfiles import INPUT_FORMATS, guess_format, open_input
+from relvec.io.pairfiles import INPUT_FORMATS, guess_format, open_input
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from relvec.encoder import RelationEncoder
+    from relvec.embedding.encoder import RelationEncoder
 
 
 def add_encoder_options(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +55,7 @@ def encoder_from_args(args: argparse.Namespace, **extra: Any) -> RelationEncoder
     """Load the encoder the options name; RelationEncoder checks every option before loading weights."""
     import sys
 
-    from relvec.encoder import RelationEncoder
+    from relvec.embedding.encoder import RelationEncoder
 
     encoder = RelationEncoder(
         args.model,
@@ -93,11 +93,11 @@ def check_encoder_options(options: dict[str, Any]) -> int:
     length."""
     from transformers import AutoConfig
 
-    from relvec.encoder import _check_options
-    from relvec.hybrid import StaticOffset
-    from relvec.models import read_folder_settings, resolve_source
-    from relvec.pooling import check_pooling
-    from relvec.prompt import Template
+    from relvec.embedding.encoder import _check_options
+    from relvec.embedding.hybrid import StaticOffset
+    from relvec.embedding.models import read_folder_settings, resolve_source
+    from relvec.embedding.pooling import check_pooling
+    from relvec.embedding.prompt import Template
 
     if options["template"] is not None:
         Template.from_name_or_text(options["template"])

@@ -92,7 +92,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def config_from_args(args: argparse.Namespace):
     from relvec.errors import check_choice
-    from relvec.train import RECIPES, TrainConfig
+    from relvec.training.loop import RECIPES, TrainConfig
 
     values = dict(RECIPES[check_choice("--recipe", args.recipe, RECIPES)])
     if args.config:
@@ -116,7 +116,7 @@ def config_from_args(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from relvec.train import TrainingInterrupted, train
+    from relvec.training.loop import TrainingInterrupted, train
 
     config = config_from_args(args)
     try:

@@ -21,8 +21,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from relvec import __version__
-from relvec.evaluate.analogy import analogy_scores, predict
-from relvec.evaluate.vectors import unit_rows
 from relvec.pairs import Pair
 from relvec.serve.backends import Backends, Completer, Encoder, Loader, SearchIndex, completion, search_hit
 from relvec.serve.batcher import Batcher
@@ -46,6 +44,8 @@ from relvec.serve.schemas import (
     SimilarityResponse,
 )
 from relvec.serve.settings import ServeSettings
+from relvec.tasks.analogy import analogy_scores, predict
+from relvec.tasks.vectors import unit_rows
 
 log = logging.getLogger("relvec.serve")
 

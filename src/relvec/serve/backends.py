@@ -13,8 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from relvec.embedding.prompt import Template
 from relvec.pairs import Pair
-from relvec.prompt import Template
 
 
 class Encoder(Protocol):

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from relvec.evaluate.analogy import DIRECTIONS
+from relvec.tasks.analogy import DIRECTIONS
 
 #: A word as the service takes it: surrounding whitespace removed, then at least one character.
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -20,9 +20,9 @@ from relvec.data import (
     load_mapping,
 )
 from relvec.errors import check_choice, invalid
-from relvec.evaluate.analogy import DEFAULT_DIRECTION, DIRECTIONS, analogy_accuracy
-from relvec.evaluate.classification import lexical_classification
-from relvec.evaluate.mapping import mapping_accuracy
+from relvec.tasks.analogy import DEFAULT_DIRECTION, DIRECTIONS, analogy_accuracy
+from relvec.tasks.classification import lexical_classification
+from relvec.tasks.mapping import mapping_accuracy
 
 MAPPING = "relation_mapping"
 #: dataset -> task

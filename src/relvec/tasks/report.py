@@ -1,7 +1,7 @@
 """Reports of an evaluation: a plain-text table, ``results.json``, ``run.json``, a Markdown table with the
 published numbers beside relvec's (``results.md``) and a bar chart (``results.png``).
 
-``results`` is what :func:`relvec.evaluate.benchmarks.evaluate` returns: dataset -> metrics, each with its
+``results`` is what :func:`relvec.tasks.benchmarks.evaluate` returns: dataset -> metrics, each with its
 ``task``. Other runs' results (``compared``: label -> results) go beside this run's in the table and chart,
 so that one report shows a model, its baselines and the paper.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from relvec.errors import RelvecError, check_choice
-from relvec.evaluate.published import published
-from relvec.outputs import check_output_folder, write_text_atomic
+from relvec.io.outputs import check_output_folder, write_text_atomic
+from relvec.tasks.published import published
 
 Results = Mapping[str, Mapping[str, Any]]
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from relvec.errors import RelvecError, check_choice
-from relvec.pairfiles import INPUT_FORMATS, _parse_line, guess_format
+from relvec.io.pairfiles import INPUT_FORMATS, _parse_line, guess_format
 from relvec.pairs import Pair
 
 INSTALL_HINT = "pip install 'relvec[ray]'"
@@ -150,7 +150,7 @@ class ChunkEmbedder:
     """A Ray Data actor: loads the encoder once, then embeds one chunk per row it is given."""
 
     def __init__(self, encoder_options: dict[str, Any], plan_files: list[str], formats: list[str]) -> None:
-        from relvec.encoder import RelationEncoder
+        from relvec.embedding.encoder import RelationEncoder
 
         self.encoder = RelationEncoder(**encoder_options)
         self.files, self.formats = plan_files, formats

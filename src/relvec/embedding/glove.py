@@ -141,8 +141,8 @@ def check_embedder_options(
         if given:
             raise RelvecError(f"the {model} baseline takes no encoder options; got {', '.join(given)}")
         return
-    from relvec.pooling import check_pooling
-    from relvec.prompt import Template
+    from relvec.embedding.pooling import check_pooling
+    from relvec.embedding.prompt import Template
 
     if template is not None:
         Template.from_name_or_text(template)
@@ -167,7 +167,7 @@ def load_embedder(
     check_embedder_options(model, template=template, pooling=pooling, normalize=normalize)
     if is_baseline(model):
         return GloveDifference()
-    from relvec.encoder import RelationEncoder
+    from relvec.embedding.encoder import RelationEncoder
 
     return RelationEncoder(model, template, pooling, normalize=normalize, **encoder_options)
 

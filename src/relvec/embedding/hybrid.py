@@ -44,7 +44,7 @@ class StaticOffset:
     Args:
         weight: ``w > 0``.
         words: the word-vector table, anything with ``encode(pairs) -> (n, dim)`` and ``known(pairs) -> bool
-            (n,)`` (default: :class:`relvec.baselines.GloveDifference` on GloVe 6B 50d).
+            (n,)`` (default: :class:`relvec.embedding.glove.GloveDifference` on GloVe 6B 50d).
     """
 
     def __init__(self, weight: float, words: Any) -> None:
@@ -56,7 +56,7 @@ class StaticOffset:
         """The GloVe 6B 50d static part for ``weight``, or None for ``weight == 0``."""
         if check_static_weight(weight) == 0:
             return None
-        from relvec.baselines import GloveDifference
+        from relvec.embedding.glove import GloveDifference
 
         return cls(weight, GloveDifference())
 

@@ -20,9 +20,9 @@ import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 from transformers.utils import logging as transformers_logging
 
-from relvec.cache import cache_dir
 from relvec.errors import RelvecError, invalid
-from relvec.outputs import check_output_folder
+from relvec.io.cache import cache_dir
+from relvec.io.outputs import check_output_folder
 
 #: File that marks a relvec folder, beside the Hugging Face ``config.json`` and weights.
 RELVEC_CONFIG = "relvec_config.json"
@@ -114,9 +114,9 @@ def resolve_source(encoder: str | os.PathLike[str] | None) -> tuple[Path | str, 
     """Map what a user names to (a local folder or a Hub name, a display name) without loading anything.
 
     No name means relvec's trained default model (``relvec-minilm``), built on first use
-    (:mod:`relvec.builtin`); ``all-MiniLM-L6-v2`` names the untrained embedded encoder.
+    (:mod:`relvec.embedding.builtin`); ``all-MiniLM-L6-v2`` names the untrained embedded encoder.
     """
-    from relvec.builtin import BUILTINS, DEFAULT_MODEL, builtin_path
+    from relvec.embedding.builtin import BUILTINS, DEFAULT_MODEL, builtin_path
 
     if encoder is None:
         encoder = DEFAULT_MODEL

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from relvec.errors import RelvecError, check_positive_int, invalid
-from relvec.evaluate.vectors import PairVectors, embed_pairs, percent
 from relvec.pairs import Pair
+from relvec.tasks.vectors import PairVectors, embed_pairs, percent
 
 #: Settings tried for every dataset: 2 hidden sizes x 2 L2 penalties, Adam at sklearn's learning rate 1e-3.
 #: (The reference's grid is 3 hidden sizes x learning rates 1e-3..1e-5 without early stopping; on GloVe features a

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from relvec.cache import cache_dir
 from relvec.errors import check_choice
+from relvec.io.cache import cache_dir
 
 #: Where the packaged SemEval-2012 copy lives: a data folder with ``semeval2012_task2/gold_ratings.jsonl``.
-PACKAGED_DATA = Path(__file__).resolve().parent / "resources"
+PACKAGED_DATA = Path(__file__).resolve().parents[1] / "resources"
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ DEFAULT_MODEL = "relvec-minilm"
 
 def builtin_config(name: str, **overrides: Any):
     """The training configuration of built-in model ``name`` (seed 0)."""
-    from relvec.train import TrainConfig
+    from relvec.training.loop import TrainConfig
 
     check_choice("encoder", name, BUILTINS)
     return TrainConfig.from_recipe(BUILTINS[name].recipe, seed=0, **overrides)
@@ -63,7 +63,7 @@ def builtin_path(name: str, *, progress: bool = True) -> Path:
     config = builtin_config(name)
     folder = _folder(name, config)
     if not (folder / "relvec_config.json").is_file():
-        from relvec.models import resolve_source
+        from relvec.embedding.models import resolve_source
 
         # A missing base encoder (relvec-mpnet without its five parts) says how to install it before any build.
         resolve_source(config.encoder)
@@ -82,7 +82,7 @@ def build(config, folder: Path, *, progress: bool = True) -> Path:
 
     The checkpoint is dropped: a built model is read-only, so only the weights, tokenizer and settings stay.
     """
-    from relvec.train import CHECKPOINT, train
+    from relvec.training.loop import CHECKPOINT, train
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))

@@ -25,10 +25,9 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from relvec.backends import HiddenStates, TorchBackend, quantize_int8
-from relvec.errors import RelvecError, check_bool, check_positive_int, invalid
-from relvec.hybrid import StaticOffset, check_static_weight
-from relvec.models import (
+from relvec.embedding.backend import HiddenStates, TorchBackend, quantize_int8
+from relvec.embedding.hybrid import StaticOffset, check_static_weight
+from relvec.embedding.models import (
     DEFAULT_ENCODER,
     check_tokenizer,
     load_pretrained,
@@ -36,11 +35,12 @@ from relvec.models import (
     resolve_source,
     save_folder,
 )
-from relvec.pairfiles import DEFAULT_CHUNK_SIZE
+from relvec.embedding.pooling import DEFAULT_POOLING, NEEDS_WORD_POSITIONS, POOLINGS, TokenRoles, check_pooling
+from relvec.embedding.precision import PRECISIONS, check_precision, resolve_inference_precision, warn_if_slow_bf16
+from relvec.embedding.prompt import DEFAULT_TEMPLATE, Template
+from relvec.errors import RelvecError, check_bool, check_positive_int, invalid
+from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE
 from relvec.pairs import Pair, check_pairs
-from relvec.pooling import DEFAULT_POOLING, NEEDS_WORD_POSITIONS, POOLINGS, TokenRoles, check_pooling
-from relvec.precision import PRECISIONS, check_precision, resolve_inference_precision, warn_if_slow_bf16
-from relvec.prompt import DEFAULT_TEMPLATE, Template
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ class RelationEncoder:
             compilation of 10-30 s; on the reference CPU it made bf16 14% faster and fp32 no faster.
             Needs a C++ compiler; not with int8. The weights must not change afterwards (training uses the
             eager model).
-        static_weight: ``w`` of the hybrid relation vector (see :mod:`relvec.hybrid`): ``encode`` returns
+        static_weight: ``w`` of the hybrid relation vector (see :mod:`relvec.embedding.hybrid`): ``encode`` returns
             ``[unit(r), sqrt(w) * unit(glove(tail) - glove(head))]``, so that a dot product is
             ``cos_contextual + w * cos_static``. Default: the folder's stored weight, else 0 (no static part).
     """

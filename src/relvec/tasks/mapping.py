@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from relvec.errors import RelvecError, check_positive_int, invalid
-from relvec.evaluate.vectors import embed_pairs, percent, unit_rows
 from relvec.pairs import Pair
+from relvec.tasks.vectors import embed_pairs, percent, unit_rows
 
 EXACT_MAX_TERMS = 8
 BEAM_WIDTH = 512

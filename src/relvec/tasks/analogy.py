@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from relvec.errors import check_choice, check_int, invalid
-from relvec.evaluate.vectors import PairVectors, check_embedder, embed_pairs, percent, unit_rows
 from relvec.pairs import Pair
+from relvec.tasks.vectors import PairVectors, check_embedder, embed_pairs, percent, unit_rows
 
 DIRECTIONS = ("forward", "reverse", "both")
 DEFAULT_DIRECTION = "both"

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import torch
 
-from relvec.precision import int8_engine
+from relvec.embedding.precision import int8_engine
 
 
 class HiddenStates(Protocol):

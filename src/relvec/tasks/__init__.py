@@ -14,12 +14,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from relvec.evaluate.analogy import analogy_accuracy, analogy_scores
-from relvec.evaluate.classification import classification_metrics, lexical_classification
-from relvec.evaluate.mapping import mapping_accuracy
+from relvec.tasks.analogy import analogy_accuracy, analogy_scores
+from relvec.tasks.classification import classification_metrics, lexical_classification
+from relvec.tasks.mapping import mapping_accuracy
 
 # These read datasets through relvec.data, imported on first use.
-_LAZY = {"evaluate": "relvec.evaluate.benchmarks", "resolve_datasets": "relvec.evaluate.benchmarks"}
+_LAZY = {"evaluate": "relvec.tasks.benchmarks", "resolve_datasets": "relvec.tasks.benchmarks"}
 
 __all__ = [
     "analogy_accuracy",
@@ -35,4 +35,4 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'relvec.evaluate' has no attribute {name!r}")
+    raise AttributeError(f"module 'relvec.tasks' has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """Contrastive fine-tuning of a relation encoder, as one readable loop.
 
-Recipe: for each epoch, steps of several relations (``relvec.sampler``); each step encodes its distinct
+Recipe: for each epoch, steps of several relations (``relvec.training.sampler``); each step encodes its distinct
 pairs once, computes the loss, clips gradients and takes an AdamW step under a warm-up then linear-decay
 learning rate. After each epoch the model is scored on the validation relations served as analogy
 questions; the best epoch is saved as the output folder, which ``RelationEncoder(folder)`` loads.
@@ -30,12 +30,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from relvec.embedding.pooling import check_pooling
+from relvec.embedding.prompt import Template
 from relvec.errors import RelvecError, check_choice, check_int, check_number, check_positive_int, invalid
-from relvec.losses import LOSSES, make_loss
-from relvec.outputs import check_output_folder, write_text_atomic
-from relvec.pooling import check_pooling
-from relvec.prompt import Template
-from relvec.sampler import RelationSampler, Step, check_relations
+from relvec.io.outputs import check_output_folder, write_text_atomic
+from relvec.training.losses import LOSSES, make_loss
+from relvec.training.sampler import RelationSampler, Step, check_relations
 
 CHECKPOINT = "checkpoint"
 LOG = "train_log.jsonl"
@@ -75,14 +75,14 @@ class TrainConfig:
     # "auto": bf16 autocast where matrix products are fast in bfloat16 (CUDA; CPUs with AMX or AVX-512 BF16),
     # else fp32. Weights, optimiser state and the loss stay float32 either way.
     precision: str = "auto"
-    # Weight of the static GloVe offset in the saved model's hybrid vectors (relvec.hybrid); chosen on
+    # Weight of the static GloVe offset in the saved model's hybrid vectors (relvec.embedding.hybrid); chosen on
     # validation after training, so it does not change the training itself.
     static_weight: float = 0.25
 
     def check(self) -> None:
         """Raise on the first bad value, before any data or model is loaded."""
-        from relvec.encoder import check_device
-        from relvec.hybrid import check_static_weight
+        from relvec.embedding.encoder import check_device
+        from relvec.embedding.hybrid import check_static_weight
 
         check_static_weight(self.static_weight)
         Template.from_name_or_text(self.template)
@@ -406,8 +406,8 @@ def train(
     on_step: Callable[[dict[str, Any]], None] | None = None,
 ) -> TrainResult:
     """Fine-tune ``config.encoder`` and save the best epoch to ``output``; see the module docstring."""
-    from relvec.encoder import RelationEncoder
-    from relvec.evaluate.analogy import analogy_accuracy
+    from relvec.embedding.encoder import RelationEncoder
+    from relvec.tasks.analogy import analogy_accuracy
 
     config.check()
     output = check_output_folder("output", output)
