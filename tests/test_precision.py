@@ -12,7 +12,7 @@ import relvec.embedding.models as relvec_models
 from relvec import RelationEncoder
 from relvec.cli import main
 from relvec.embedding import precision as precision_module
-from relvec.embedding.precision import check_precision, resolve_inference_precision
+from relvec.embedding.precision import check_precision, resolve_precision
 from relvec.errors import RelvecError
 
 PAIRS = [("paris", "france"), ("cat", "animal"), ("big", "bigger"), ("a much longer head word", "t"), ("x", "y")]
@@ -81,9 +81,9 @@ def test_auto_picks_what_is_fast_here(monkeypatch, amx, engine, device, expected
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
     monkeypatch.setattr(precision_module, "int8_engine", lambda: engine)
-    choice = resolve_inference_precision("auto", torch.device(device))
+    choice = resolve_precision("auto", torch.device(device))
     assert choice.precision == expected and choice.reason
-    assert resolve_inference_precision("fp32", torch.device(device)).precision == "fp32"
+    assert resolve_precision("fp32", torch.device(device)).precision == "fp32"
 
 
 def test_auto_encoder_says_what_it_picked(tiny_encoder_dir, slow_bf16):

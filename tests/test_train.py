@@ -7,7 +7,8 @@ import torch
 
 from relvec import RelationEncoder, RelvecError
 from relvec.cli import main
-from relvec.training.loop import CHECKPOINT, TrainConfig, TrainingInterrupted, resolve_precision, train
+from relvec.embedding.precision import resolve_precision
+from relvec.training.loop import CHECKPOINT, TrainConfig, TrainingInterrupted, train
 
 RELATIONS = {
     "capital": [("paris", "france"), ("tokyo", "japan"), ("rome", "italy"), ("berlin", "germany"), ("oslo", "norway")],
@@ -194,8 +195,8 @@ def test_cli_train_unknown_config_key(tmp_path, capsys):
 def test_auto_precision_is_bf16_only_where_the_hardware_is_fast_at_it(monkeypatch, amx, avx512_bf16, device, expected):
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
     monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
-    assert resolve_precision("auto", torch.device(device)) == expected
-    assert resolve_precision("fp32", torch.device(device)) == "fp32"
+    assert resolve_precision("auto", torch.device(device), training=True).precision == expected
+    assert resolve_precision("fp32", torch.device(device), training=True).precision == "fp32"
 
 
 def test_fp32_training_logs_its_precision(config, tmp_path):

@@ -36,7 +36,7 @@ from relvec.embedding.models import (
     save_folder,
 )
 from relvec.embedding.pooling import DEFAULT_POOLING, NEEDS_WORD_POSITIONS, POOLINGS, TokenRoles, check_pooling
-from relvec.embedding.precision import PRECISIONS, check_precision, resolve_inference_precision, warn_if_slow_bf16
+from relvec.embedding.precision import PRECISIONS, autocast, check_precision, resolve_precision, warn_if_slow_bf16
 from relvec.embedding.prompt import DEFAULT_TEMPLATE, Template
 from relvec.errors import RelvecError, check_bool, check_positive_int, invalid
 from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE
@@ -220,7 +220,7 @@ class RelationEncoder:
             )
         self.tokenizer = tokenizer
         self.device = torch.device(device) if device is not None else _default_device()
-        choice = resolve_inference_precision(precision, self.device)
+        choice = resolve_precision(precision, self.device)
         self.precision, self.precision_reason = choice.precision, choice.reason
         warn_if_slow_bf16(self.precision, self.device)
         self.model = model.to(self.device)
@@ -347,9 +347,12 @@ class RelationEncoder:
     def forward(self, batch: TokenizedPairs) -> torch.Tensor:
         """Relation vectors of one batch, padded to its own longest prompt: (batch, dim).
 
-        Runs with gradients when called outside ``torch.inference_mode`` (training uses this).
+        Runs with gradients when called outside ``torch.inference_mode`` (training uses this), at this
+        encoder's precision (bf16 autocast for ``bf16``; int8 applies to :meth:`encode` only, whose weights
+        are frozen).
         """
-        return self._forward(TorchBackend(self.model), batch)
+        with autocast(self.precision, self.device):
+            return self._forward(TorchBackend(self.model), batch)
 
     def _forward(self, backend: HiddenStates, batch: TokenizedPairs) -> torch.Tensor:
         lengths = np.fromiter((len(ids) for ids in batch.ids), dtype=np.int64, count=len(batch))
@@ -391,7 +394,7 @@ class RelationEncoder:
         self.model.eval()
         with (
             torch.inference_mode(),
-            torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.precision == "bf16"),
+            autocast(self.precision, self.device),
             tqdm(total=len(pairs), unit="pair", disable=not progress, desc="embedding", dynamic_ncols=True) as bar,
         ):
             for start, chunk, chunk_tokens in zip(starts, chunks, tokens, strict=True):

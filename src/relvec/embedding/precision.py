@@ -1,4 +1,5 @@
-"""Which inference precision is fast on this hardware, and ``precision="auto"`` made concrete.
+"""The one precision policy, for encoding and for training: which precisions exist, which is fast on this
+hardware, ``precision="auto"`` made concrete, and the autocast context a forward pass runs under.
 
 Measured with ``bench/throughput.py`` (README, Performance, per CPU kind):
 
@@ -11,16 +12,19 @@ Measured with ``bench/throughput.py`` (README, Performance, per CPU kind):
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass
 
 import torch
 
-from relvec.errors import invalid
+from relvec.errors import check_choice, invalid
 
 #: ``fp32``: exact; ``bf16``: matrix products in bfloat16; ``int8``: linear layers in int8 (CPU);
-#: ``auto``: the fastest of these that is fast on this device (:func:`resolve_inference_precision`).
+#: ``auto``: the fastest of these that is fast on this device (:func:`resolve_precision`).
 PRECISIONS = ("fp32", "bf16", "int8", "auto")
+#: Training keeps float32 weights, optimiser state and loss; int8 weights cannot be trained.
+TRAIN_PRECISIONS = ("auto", "fp32", "bf16")
 
 #: Quantized engines whose dynamic int8 linear kernels are fast on x86 (fbgemm needs AVX2) and ARM (qnnpack).
 INT8_ENGINES = ("x86", "fbgemm", "onednn", "qnnpack")
@@ -55,11 +59,10 @@ def int8_engine() -> str | None:
     return next((engine for engine in INT8_ENGINES if engine in supported), None)
 
 
-def check_precision(precision: object, device: torch.device) -> None:
-    """Refuse an unknown precision, or int8 where no int8 kernel runs, before any model is loaded."""
-    from relvec.errors import check_choice
-
-    check_choice("precision", precision, PRECISIONS)
+def check_precision(precision: object, device: torch.device, *, training: bool = False) -> None:
+    """Refuse an unknown precision, or int8 where no int8 kernel runs (or for training), before any model is
+    loaded."""
+    check_choice("precision", precision, TRAIN_PRECISIONS if training else PRECISIONS)
     if precision != "int8":
         return
     if device.type != "cpu":
@@ -73,21 +76,32 @@ def check_precision(precision: object, device: torch.device) -> None:
         )
 
 
-def resolve_inference_precision(precision: str, device: torch.device) -> Choice:
-    """``auto`` made concrete for ``device``; any other precision is returned as asked (with a reason)."""
+def resolve_precision(precision: str, device: torch.device, *, training: bool = False) -> Choice:
+    """``auto`` made concrete for ``device``; any other precision is returned as asked (with a reason).
+
+    For training, ``auto`` is bf16 where the hardware multiplies bfloat16 natively, else fp32 (never int8).
+    """
     if precision != "auto":
         return Choice(precision, "as asked")
     if device.type == "cuda":
         return Choice("bf16", "CUDA device: bfloat16 matrix products are native")
     if device.type == "cpu" and cpu_has_fast_bf16():
         return Choice("bf16", "CPU with AMX or AVX-512 BF16: bfloat16 matrix products are native")
-    if device.type == "cpu" and int8_engine() is not None:
+    if not training and device.type == "cpu" and int8_engine() is not None:
         return Choice(
             "int8",
             f"{cpu_kind()} CPU without fast bfloat16: int8 linear layers ({int8_engine()} engine), measured "
             "1.5x fp32 on an AVX2 CPU",
         )
     return Choice("fp32", f"no faster path on {device.type}")
+
+
+def autocast(precision: str, device: torch.device) -> contextlib.AbstractContextManager:
+    """The context a forward pass runs under: bfloat16 autocast for ``bf16``, nothing otherwise (int8 is in
+    the weights, not in a context)."""
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
 
 
 def warn_if_slow_bf16(precision: str, device: torch.device) -> None:

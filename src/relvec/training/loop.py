@@ -21,7 +21,7 @@ import shutil
 import signal
 import time
 from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ import torch
 from tqdm.auto import tqdm
 
 from relvec.embedding.pooling import check_pooling
+from relvec.embedding.precision import TRAIN_PRECISIONS, resolve_precision
 from relvec.embedding.prompt import Template
 from relvec.errors import RelvecError, check_choice, check_int, check_number, check_positive_int, invalid
 from relvec.io.outputs import check_output_folder, write_text_atomic
@@ -139,7 +140,6 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
-TRAIN_PRECISIONS = ("auto", "fp32", "bf16")
 EXTRA_DATA = ("wordnet",)
 
 #: Named recipes, each chosen on validation data only (docs/training.md has the lever table).
@@ -160,17 +160,6 @@ RECIPES: dict[str, dict[str, Any]] = {
         "static_weight": 0.0,
     },
 }
-
-
-def resolve_precision(precision: str, device: torch.device) -> str:
-    """``"auto"`` made concrete for ``device``: bf16 where the hardware multiplies bfloat16 fast."""
-    if precision != "auto":
-        return precision
-    if device.type == "cuda":
-        return "bf16"
-    if device.type == "cpu" and (torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()):
-        return "bf16"
-    return "fp32"
 
 
 @dataclass
@@ -406,7 +395,7 @@ def train(
     on_step: Callable[[dict[str, Any]], None] | None = None,
 ) -> TrainResult:
     """Fine-tune ``config.encoder`` and save the best epoch to ``output``; see the module docstring."""
-    from relvec.embedding.encoder import RelationEncoder
+    from relvec.embedding.encoder import RelationEncoder, _default_device
     from relvec.tasks.analogy import analogy_accuracy
 
     config.check()
@@ -421,7 +410,11 @@ def train(
     random.seed(config.seed)
     np.random.seed(config.seed)
     # Trained and selected on the contextual vectors alone; the static part is joined in the saved folder.
-    encoder = RelationEncoder(config.encoder, config.template, config.pooling, device=config.device, static_weight=0)
+    device = torch.device(config.device) if config.device is not None else None
+    precision = resolve_precision(config.precision, device or _default_device(), training=True).precision
+    encoder = RelationEncoder(
+        config.encoder, config.template, config.pooling, device=device, precision=precision, static_weight=0
+    )
     model = encoder.model
     loss_fn = make_loss(config.loss, config.temperature, config.margin)
     sampler = RelationSampler(
@@ -444,8 +437,6 @@ def train(
     fused = encoder.device.type in ("cpu", "cuda")
     optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay, fused=fused)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _learning_rate_schedule(total_steps, config.warmup))
-    precision = resolve_precision(config.precision, encoder.device)
-    autocast = torch.autocast(encoder.device.type, dtype=torch.bfloat16) if precision == "bf16" else nullcontext()
 
     position = {"epoch": 0, "step_in_epoch": 0, "global_step": 0}
     history: list[float] = []
@@ -489,9 +480,8 @@ def train(
                     step = steps[position["step_in_epoch"]]
                     step_started = time.perf_counter()
                     tokens = encoder.tokenize(step.pairs)
-                    with autocast:
-                        embeddings = encoder.forward(tokens)
-                        loss = loss_fn(embeddings.float(), *_tensors(step, encoder.device))
+                    embeddings = encoder.forward(tokens)  # under the encoder's precision (bf16 autocast)
+                    loss = loss_fn(embeddings.float(), *_tensors(step, encoder.device))
                     lr = scheduler.get_last_lr()[0]
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
