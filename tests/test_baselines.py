@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from relvec.embedding.glove import GloveDifference, load_embedder
+from relvec.embedding.factory import load_embedder
+from relvec.embedding.glove import GloveDifference
 from relvec.errors import RelvecError
 from relvec.tasks.analogy import analogy_accuracy
 from relvec.tasks.vectors import embed_pairs

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from relvec import RelationEncoder, RelvecError
-from relvec.embedding import encoder as encoder_module
+from relvec.embedding import options as options_module
 from relvec.embedding import models as relvec_models
 
 PAIRS = [("paris", "france"), ("cat", "animal"), ("a", "b")]
@@ -291,7 +291,7 @@ def test_corrupt_relvec_config_is_reported(tiny_encoder_dir, tmp_path, no_model_
         RelationEncoder(tmp_path / "m")
 
 
-@pytest.mark.skipif(not encoder_module._cpp_compiler(), reason="torch.compile on the CPU needs a C++ compiler")
+@pytest.mark.skipif(not options_module._cpp_compiler(), reason="torch.compile on the CPU needs a C++ compiler")
 def test_compiled_encoder_matches_the_eager_one(tiny_encoder):
     pairs = [("cat", "animal"), LONG, ("paris", "france"), ("a", "b")]
     eager = tiny_encoder.encode(pairs, batch_size=3)
@@ -301,6 +301,6 @@ def test_compiled_encoder_matches_the_eager_one(tiny_encoder):
 
 
 def test_compile_without_a_cpp_compiler_is_refused_before_loading(tiny_encoder_dir, monkeypatch):
-    monkeypatch.setattr(encoder_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(options_module.shutil, "which", lambda name: None)
     with pytest.raises(RelvecError, match=r"compile must be False on this machine: .*needs a C\+\+ compiler"):
         RelationEncoder(tiny_encoder_dir, compile=True, device="cpu")

@@ -9,6 +9,7 @@ import pytest
 
 from relvec import RelationEncoder
 from relvec.cli import main
+from relvec.embedding.options import EncoderOptions
 from relvec.io import ray_embed as ray_embed_module
 from relvec.io.ray_embed import input_files, plan_chunks, read_chunk
 
@@ -124,5 +125,7 @@ def test_a_failed_run_leaves_no_output_under_the_final_name(tmp_path, monkeypatc
 
     monkeypatch.setattr(ray.data, "from_items", lambda rows, **kwargs: Dying())
     with pytest.raises(KeyboardInterrupt):
-        ray_embed_module.embed_on_ray(plan, tmp_path / "v.npy", {}, 4, address=None, workers=1, progress=False)
+        ray_embed_module.embed_on_ray(
+            plan, tmp_path / "v.npy", None, EncoderOptions(), 4, address=None, workers=1, progress=False
+        )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.tsv"]

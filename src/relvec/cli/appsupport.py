@@ -18,19 +18,10 @@ from relvec.errors import RelvecError, invalid
 def load_model(args: argparse.Namespace, model: Any = None, **extra: Any) -> Any:
     """The encoder (or the ``glove`` baseline) the encoder options name (``model`` overrides ``--model``);
     every option is checked before loading, and the baseline ignores batch size, device and precision."""
-    from relvec.embedding.glove import load_embedder
+    from relvec.cli.options import options_from_args
+    from relvec.embedding.factory import load_embedder
 
-    return load_embedder(
-        model if model is not None else args.model,
-        template=args.template,
-        pooling=args.pooling,
-        normalize=args.normalize,
-        batch_size=args.batch_size,
-        device=args.device,
-        precision=args.precision,
-        compile=args.compile,
-        **extra,
-    )
+    return load_embedder(model if model is not None else args.model, options_from_args(args, **extra))
 
 
 def check_options_against_index(args: argparse.Namespace, model: dict[str, Any]) -> None:

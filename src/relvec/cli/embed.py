@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from relvec.cli.options import add_encoder_options, check_encoder_options, encoder_from_args, encoder_options_from_args
+from relvec.cli.options import add_encoder_options, encoder_from_args, options_from_args
 from relvec.errors import RelvecError, check_positive_int
 from relvec.io.outputs import StagedFile, check_output_file
 from relvec.io.pairfiles import (
@@ -149,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_on_ray(args: argparse.Namespace) -> int:
     """``--ray``: every check (Ray installed, output, input lines, options, address) before Ray starts."""
+    from relvec.embedding.factory import vector_length
     from relvec.io.ray_embed import check_address, embed_on_ray, input_files, plan_chunks, require_ray
 
     require_ray()
@@ -163,10 +164,10 @@ def run_on_ray(args: argparse.Namespace) -> int:
         raise RelvecError(f"--output {args.output!r}: its folder does not exist")
     if args.input == "-":
         raise RelvecError("--ray reads pair files (a file, a folder of shards or a glob), not stdin")
-    options = encoder_options_from_args(args, chunk_size=args.chunk_size)
-    dim = check_encoder_options(options)
+    options = options_from_args(args, chunk_size=args.chunk_size)
+    dim = vector_length(args.model, options)
     plan = plan_chunks(input_files(args.input), args.chunk_size, args.input_format)
     address = None if args.ray == "local" else args.ray
     check_address(address)
-    embed_on_ray(plan, output, options, dim, address=address, workers=args.workers, progress=not args.quiet)
+    embed_on_ray(plan, output, args.model, options, dim, address=address, workers=args.workers, progress=not args.quiet)
     return 0

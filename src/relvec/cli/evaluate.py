@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from relvec.cli.options import add_encoder_options
-from relvec.embedding.glove import is_baseline
+from relvec.embedding.factory import is_baseline
 from relvec.errors import RelvecError, check_choice
 from relvec.io.outputs import check_output_folder
 
@@ -109,8 +109,9 @@ def run(args: argparse.Namespace) -> int:
 
     from relvec import __version__
     from relvec.cli.appsupport import load_model
+    from relvec.cli.options import options_from_args
     from relvec.data import resolve_data_dir
-    from relvec.embedding.glove import check_embedder_options
+    from relvec.embedding.factory import check_embedder_options
     from relvec.tasks.benchmarks import load_benchmark, resolve_datasets, run_benchmark
     from relvec.tasks.report import check_chart_dependency, read_results, text_table, write_report
 
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     check_choice("--direction", args.direction, DIRECTIONS)
     check_choice("--metric", args.metric, LEXICAL_METRICS)
     model = _model_argument(args)
-    check_embedder_options(model, template=args.template, pooling=args.pooling, normalize=args.normalize)
+    check_embedder_options(model, options_from_args(args))
     datasets = resolve_datasets(args.datasets)
     if args.output:
         check_output_folder("--output", args.output)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from relvec.embedding.encoder import RelationEncoder
+    from relvec.embedding.options import EncoderOptions
 
 
 def add_encoder_options(parser: argparse.ArgumentParser) -> None:
@@ -51,16 +52,13 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def encoder_from_args(args: argparse.Namespace, **extra: Any) -> RelationEncoder:
-    """Load the encoder the options name; RelationEncoder checks every option before loading weights."""
-    import sys
+def options_from_args(args: argparse.Namespace, **extra: Any) -> EncoderOptions:
+    """The one options record the encoder options name, checked (before any data or weights are read)."""
+    from relvec.embedding.options import EncoderOptions
 
-    from relvec.embedding.encoder import RelationEncoder
-
-    encoder = RelationEncoder(
-        args.model,
-        args.template,
-        args.pooling,
+    return EncoderOptions(
+        template=args.template,
+        pooling=args.pooling,
         normalize=args.normalize,
         batch_size=args.batch_size,
         device=args.device,
@@ -68,53 +66,13 @@ def encoder_from_args(args: argparse.Namespace, **extra: Any) -> RelationEncoder
         compile=args.compile,
         **extra,
     )
+
+
+def encoder_from_args(args: argparse.Namespace, **extra: Any) -> RelationEncoder:
+    """Load the encoder the options name (which are checked before its weights are read)."""
+    from relvec.embedding.encoder import RelationEncoder
+
+    encoder = RelationEncoder(args.model, options=options_from_args(args, **extra))
     if args.precision == "auto" and not getattr(args, "quiet", False):
         print(f"relvec: precision auto -> {encoder.precision} ({encoder.precision_reason})", file=sys.stderr)
     return encoder
-
-
-def encoder_options_from_args(args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
-    """The RelationEncoder keyword arguments the options name (sent to Ray actors, which load their own)."""
-    return {
-        "encoder": args.model,
-        "template": args.template,
-        "pooling": args.pooling,
-        "normalize": args.normalize,
-        "batch_size": args.batch_size,
-        "device": args.device,
-        "precision": args.precision,
-        "compile": args.compile,
-        **extra,
-    }
-
-
-def check_encoder_options(options: dict[str, Any]) -> int:
-    """Check encoder options without loading weights (only the model's configuration); return its vector
-    length."""
-    from transformers import AutoConfig
-
-    from relvec.embedding.encoder import _check_options
-    from relvec.embedding.hybrid import StaticOffset
-    from relvec.embedding.models import read_folder_settings, resolve_source
-    from relvec.embedding.pooling import check_pooling
-    from relvec.embedding.prompt import Template
-
-    if options["template"] is not None:
-        Template.from_name_or_text(options["template"])
-    if options["pooling"] is not None:
-        check_pooling(options["pooling"])
-    _check_options(
-        options["normalize"],
-        options["batch_size"],
-        None,
-        options["precision"],
-        options["device"],
-        options["chunk_size"],
-        options["compile"],
-    )
-    source, _ = resolve_source(options["encoder"])
-    hidden = int(AutoConfig.from_pretrained(source).hidden_size)
-    # A hybrid model folder (the trained default) appends its static part: the vectors are that much longer.
-    weight = read_folder_settings(source).get("static_weight", 0) if isinstance(source, Path) else 0
-    static = StaticOffset.load(weight)
-    return hidden + (static.dim if static is not None else 0)

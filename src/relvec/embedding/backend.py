@@ -69,4 +69,17 @@ def quantize_int8(model: torch.nn.Module, keep_fp32: tuple[str, ...] = ()) -> to
         return torch.ao.quantization.quantize_dynamic(source, chosen, mapping=mapping, inplace=True)
 
 
-__all__ = ["HiddenStates", "TorchBackend", "quantize_int8"]
+def make_backend(model: torch.nn.Module, precision: str, compile: bool) -> HiddenStates:
+    """The backend that runs ``model`` at ``precision``: int8 quantizes a copy; ``compile`` compiles it with
+    frozen weights (both assume the weights no longer change); otherwise the module itself, eagerly."""
+    if precision == "int8":  # compile is refused with int8, and ignored when "auto" picked int8
+        return TorchBackend(quantize_int8(model))
+    if compile:
+        # Compiled lazily at the first call, which encode makes in eval mode. Frozen weights let inductor
+        # pre-pack the matrices and fold constants; dynamic shapes give one compilation for every batch
+        # and prompt length.
+        return TorchBackend(torch.compile(model, dynamic=True, options={"freezing": True}))
+    return TorchBackend(model)
+
+
+__all__ = ["HiddenStates", "TorchBackend", "make_backend", "quantize_int8"]

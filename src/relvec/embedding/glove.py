@@ -1,17 +1,14 @@
-"""Baselines behind the same ``encode(pairs) -> (n, dim)`` interface as :class:`relvec.RelationEncoder`.
+"""The static baseline, an embedder like :class:`relvec.RelationEncoder` (``encode(pairs) -> (n, dim)``).
 
 * ``glove``: the word-vector difference ``vector(tail) - vector(head)`` with GloVe 6B 50d (the vector-offset
   convention of Mikolov et al. 2013 and the fastText baseline of the RelBERT paper: ``b - a`` for a pair
   ``(a, b)``).
-* the untrained encoder: a :class:`~relvec.RelationEncoder` on an encoder that was never fine-tuned, with the
-  same template and pooling as a trained model (``RelationEncoder("all-MiniLM-L6-v2", "d", "average_no_mask")``).
 
-:func:`load_embedder` maps what a user names (``glove``, an encoder name, a model folder) to one of them.
+:func:`relvec.embedding.factory.load_embedder` maps the name ``glove`` to it.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -21,9 +18,6 @@ import numpy as np
 
 from relvec.errors import RelvecError
 from relvec.pairs import check_pairs
-
-#: Names that :func:`load_embedder` maps to a word-vector baseline rather than an encoder.
-BASELINES = ("glove",)
 
 
 @cache
@@ -121,55 +115,4 @@ class GloveDifference:
         return self.encode(pairs, **kwargs)
 
 
-def is_baseline(model: object) -> bool:
-    """Whether ``model`` names a word-vector baseline rather than an encoder."""
-    return isinstance(model, str) and model.lower() in BASELINES
-
-
-def check_embedder_options(
-    model: str | os.PathLike[str], *, template: Any = None, pooling: Any = None, normalize: bool = False
-) -> None:
-    """Refuse options that do not exist, or that do not apply to ``model``, before any data or model is read.
-
-    A baseline has no template, pooling or normalisation: naming one is an error rather than an option
-    silently ignored.
-    """
-    if is_baseline(model):
-        given = [
-            name for name, value in (("normalize", normalize), ("pooling", pooling), ("template", template)) if value
-        ]
-        if given:
-            raise RelvecError(f"the {model} baseline takes no encoder options; got {', '.join(given)}")
-        return
-    from relvec.embedding.pooling import check_pooling
-    from relvec.embedding.prompt import Template
-
-    if template is not None:
-        Template.from_name_or_text(template)
-    if pooling is not None:
-        check_pooling(pooling)
-
-
-def load_embedder(
-    model: str | os.PathLike[str],
-    *,
-    template: Any = None,
-    pooling: Any = None,
-    normalize: bool = False,
-    **encoder_options: Any,
-) -> Any:
-    """What ``relvec evaluate MODEL`` embeds with: ``"glove"``, an encoder name or a (trained) model folder.
-
-    ``template``, ``pooling``, ``normalize`` and ``encoder_options`` (batch_size, device) go to RelationEncoder.
-    A baseline takes none of the first three (see :func:`check_embedder_options`); batch size and device do not
-    change any number and are let through.
-    """
-    check_embedder_options(model, template=template, pooling=pooling, normalize=normalize)
-    if is_baseline(model):
-        return GloveDifference()
-    from relvec.embedding.encoder import RelationEncoder
-
-    return RelationEncoder(model, template, pooling, normalize=normalize, **encoder_options)
-
-
-__all__ = ["BASELINES", "GloveDifference", "check_embedder_options", "is_baseline", "load_embedder"]
+__all__ = ["GloveDifference"]

@@ -15,21 +15,20 @@ the evaluation reports how many.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from relvec.errors import invalid
+from relvec.errors import check_number
 from relvec.pairs import Pair
 
 
 def check_static_weight(weight: Any) -> float:
     """``w >= 0`` as a float; 0 means no static part."""
-    if isinstance(weight, bool) or not isinstance(weight, Real) or not np.isfinite(weight) or weight < 0:
-        raise invalid("static_weight", weight, "a number >= 0 (0: no static part)")
-    return float(weight)
+    expected = "a number >= 0 (0: no static part)"
+    return check_number("static_weight", weight, low=0, high=math.inf, high_open=True, expected=expected)
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Pooling: from the encoder's hidden states of a batch of prompts to one vector per prompt.
 
-Each mode is a pure function of ``hidden`` (batch, length, dim) and :class:`TokenRoles`, which says where the
-real tokens, the mask token and the two words are in each padded prompt.
+Each mode is a :class:`Pooling`: a name, whether it reads the two words' tokens (so that tokenising finds
+them only when needed), and a pure function of ``hidden`` (batch, length, dim) and :class:`TokenRoles`, which
+says where the real tokens, the mask token and the two words are in each padded prompt.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
+from relvec.embedding.tokens import PaddedBatch
 from relvec.errors import check_choice
 
 
@@ -18,15 +21,24 @@ from relvec.errors import check_choice
 class TokenRoles:
     """Token positions in a padded batch of prompts.
 
-    ``attention`` (batch, length): 1 for real tokens, 0 for padding; ``mask`` (batch,): index of the mask
-    token; ``head`` and ``tail`` (batch, length): 1 on the tokens of the head / tail word (every occurrence),
-    given only when the pooling needs them.
+    ``attention`` (batch, length): 1 for real tokens, 0 for padding; ``mask_index`` (batch,): position of
+    the mask token; ``head`` and ``tail`` (batch, length): 1 on the tokens of the head / tail word (every
+    occurrence), given only when the pooling needs them.
     """
 
     attention: torch.Tensor
-    mask: torch.Tensor
+    mask_index: torch.Tensor
     head: torch.Tensor | None = None
     tail: torch.Tensor | None = None
+
+    @classmethod
+    def of(cls, batch: PaddedBatch, device: torch.device) -> TokenRoles:
+        """The roles of a padded token batch, on ``device``."""
+
+        def tensor(array: np.ndarray | None) -> torch.Tensor | None:
+            return None if array is None else torch.from_numpy(array).to(device)
+
+        return cls(tensor(batch.attention), tensor(batch.mask_index), tensor(batch.head), tensor(batch.tail))
 
 
 def _rows(hidden: torch.Tensor) -> torch.Tensor:
@@ -41,7 +53,7 @@ def _masked_mean(hidden: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
 
 def pool_mask(hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
     """The hidden state at the mask token: (batch, dim)."""
-    return hidden[_rows(hidden), roles.mask]
+    return hidden[_rows(hidden), roles.mask_index]
 
 
 def pool_cls(hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
@@ -57,7 +69,7 @@ def pool_average(hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
 def pool_average_no_mask(hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
     """Mean over the real tokens except the mask token: (batch, dim)."""
     weights = roles.attention.clone()
-    weights[_rows(hidden), roles.mask] = 0
+    weights[_rows(hidden), roles.mask_index] = 0
     return _masked_mean(hidden, weights)
 
 
@@ -70,17 +82,29 @@ def pool_difference(hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
     return _masked_mean(hidden, roles.tail) - _masked_mean(hidden, roles.head)
 
 
-PoolingFunction = Callable[[torch.Tensor, TokenRoles], torch.Tensor]
+@dataclass(frozen=True)
+class Pooling:
+    """A pooling mode: ``pooling(hidden, roles)`` -> (batch, dim). ``needs_word_spans``: it reads
+    ``roles.head`` and ``roles.tail``, so tokenising must find each word's tokens."""
 
-POOLINGS: dict[str, PoolingFunction] = {
-    "mask": pool_mask,
-    "average": pool_average,
-    "average_no_mask": pool_average_no_mask,
-    "cls": pool_cls,
-    "difference": pool_difference,
+    name: str
+    function: Callable[[torch.Tensor, TokenRoles], torch.Tensor]
+    needs_word_spans: bool = False
+
+    def __call__(self, hidden: torch.Tensor, roles: TokenRoles) -> torch.Tensor:
+        return self.function(hidden, roles)
+
+
+POOLINGS: dict[str, Pooling] = {
+    pooling.name: pooling
+    for pooling in (
+        Pooling("mask", pool_mask),
+        Pooling("average", pool_average),
+        Pooling("average_no_mask", pool_average_no_mask),
+        Pooling("cls", pool_cls),
+        Pooling("difference", pool_difference, needs_word_spans=True),
+    )
 }
-#: Modes that need the word positions (``TokenRoles.head`` and ``.tail``).
-NEEDS_WORD_POSITIONS = frozenset({"difference"})
 DEFAULT_POOLING = "average_no_mask"
 
 

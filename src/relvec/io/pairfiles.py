@@ -17,11 +17,9 @@ from typing import IO
 import numpy as np
 
 from relvec.data.lines import decode_line
+from relvec.embedding.batching import DEFAULT_CHUNK_SIZE as DEFAULT_CHUNK_SIZE  # files are read in the plan's chunks
 from relvec.errors import RelvecError, check_choice
 from relvec.pairs import Pair, check_pair
-
-#: Input pairs embedded together by ``RelationEncoder.encode`` and read at a time by ``relvec embed``.
-DEFAULT_CHUNK_SIZE = 8192
 
 INPUT_FORMATS = ("tsv", "jsonl")
 OUTPUT_FORMATS = ("npy", "jsonl")

@@ -21,13 +21,16 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from relvec.errors import RelvecError, check_choice
 from relvec.io.pairfiles import INPUT_FORMATS, _parse_line, guess_format
 from relvec.pairs import Pair
+
+if TYPE_CHECKING:
+    from relvec.embedding.options import EncoderOptions
 
 INSTALL_HINT = "pip install 'relvec[ray]'"
 
@@ -149,10 +152,11 @@ def check_address(address: str | None) -> None:
 class ChunkEmbedder:
     """A Ray Data actor: loads the encoder once, then embeds one chunk per row it is given."""
 
-    def __init__(self, encoder_options: dict[str, Any], plan_files: list[str], formats: list[str]) -> None:
+    def __init__(self, model: str | None, options: dict[str, Any], plan_files: list[str], formats: list[str]) -> None:
         from relvec.embedding.encoder import RelationEncoder
+        from relvec.embedding.options import EncoderOptions
 
-        self.encoder = RelationEncoder(**encoder_options)
+        self.encoder = RelationEncoder(model, options=EncoderOptions(**options))
         self.files, self.formats = plan_files, formats
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -166,15 +170,16 @@ class ChunkEmbedder:
 def embed_on_ray(
     plan: ChunkPlan,
     output: Path,
-    encoder_options: dict[str, Any],
+    model: str | None,
+    options: EncoderOptions,
     dim: int,
     *,
     address: str | None,
     workers: int | None,
     progress: bool = True,
 ) -> None:
-    """Embed ``plan`` on Ray and write float32 (total, dim) to ``output`` (.npy) under a temporary name,
-    renamed to ``output`` only when every chunk is written."""
+    """Embed ``plan`` with ``model`` run with ``options`` on Ray and write float32 (total, dim) to ``output``
+    (.npy) under a temporary name, renamed to ``output`` only when every chunk is written."""
     import ray
     from tqdm.auto import tqdm
 
@@ -190,7 +195,8 @@ def embed_on_ray(
         dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
             ChunkEmbedder,
             fn_constructor_kwargs={
-                "encoder_options": encoder_options,
+                "model": model,
+                "options": options.to_dict(),
                 "plan_files": plan.files,
                 "formats": plan.formats,
             },

@@ -82,8 +82,8 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise on the first bad value, before any data or model is loaded."""
-        from relvec.embedding.encoder import check_device
         from relvec.embedding.hybrid import check_static_weight
+        from relvec.embedding.options import check_device
 
         check_static_weight(self.static_weight)
         Template.from_name_or_text(self.template)
@@ -395,7 +395,8 @@ def train(
     on_step: Callable[[dict[str, Any]], None] | None = None,
 ) -> TrainResult:
     """Fine-tune ``config.encoder`` and save the best epoch to ``output``; see the module docstring."""
-    from relvec.embedding.encoder import RelationEncoder, _default_device
+    from relvec.embedding.encoder import RelationEncoder
+    from relvec.embedding.options import default_device
     from relvec.tasks.analogy import analogy_accuracy
 
     config.check()
@@ -411,7 +412,7 @@ def train(
     np.random.seed(config.seed)
     # Trained and selected on the contextual vectors alone; the static part is joined in the saved folder.
     device = torch.device(config.device) if config.device is not None else None
-    precision = resolve_precision(config.precision, device or _default_device(), training=True).precision
+    precision = resolve_precision(config.precision, device or default_device(), training=True).precision
     encoder = RelationEncoder(
         config.encoder, config.template, config.pooling, device=device, precision=precision, static_weight=0
     )

@@ -1,0 +1,112 @@
+"""How an encoder runs, as one validated record: :class:`EncoderOptions`.
+
+The command line, training, the service and Ray workers each build one record, which checks every value
+before any weights are read; :class:`~relvec.embedding.encoder.RelationEncoder` takes it whole. Which weights
+to run (the model) is not an option: it is the encoder's first argument.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from relvec.embedding.batching import DEFAULT_CHUNK_SIZE
+from relvec.embedding.hybrid import check_static_weight
+from relvec.embedding.pooling import check_pooling
+from relvec.embedding.precision import check_precision
+from relvec.embedding.prompt import Template
+from relvec.errors import check_bool, check_positive_int, invalid
+
+
+@dataclass(frozen=True)
+class EncoderOptions:
+    """Everything about running an encoder except its weights; checked on construction.
+
+    ``template``, ``pooling`` and ``static_weight`` default (None) to the model folder's stored ones, else
+    template ``"d"``, pooling ``"average_no_mask"`` and no static part. See
+    :class:`~relvec.embedding.encoder.RelationEncoder` for each option's meaning.
+    """
+
+    template: str | Template | None = None
+    pooling: str | None = None
+    normalize: bool = False
+    batch_size: int = 64
+    max_length: int | None = None
+    device: str | torch.device | None = None
+    precision: str = "fp32"
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    compile: bool = False
+    static_weight: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.template is not None:
+            object.__setattr__(self, "template", Template.from_name_or_text(self.template))
+        if self.pooling is not None:
+            check_pooling(self.pooling)
+        check_bool("normalize", self.normalize)
+        check_device(self.device)
+        check_precision(self.precision, self.torch_device)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("chunk_size", self.chunk_size)
+        check_bool("compile", self.compile)
+        if self.compile:
+            _check_compile(self.precision, self.torch_device)
+        if self.max_length is not None:
+            check_positive_int("max_length", self.max_length)
+        if self.static_weight is not None:
+            check_static_weight(self.static_weight)
+
+    @property
+    def torch_device(self) -> torch.device:
+        """The device asked for, else CUDA when available, else the CPU."""
+        return torch.device(self.device) if self.device is not None else default_device()
+
+    def replace(self, **changes: Any) -> EncoderOptions:
+        """A copy with some options changed (and checked)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (the template as its text), for a worker process to rebuild the same record."""
+        values = dataclasses.asdict(self)
+        if isinstance(self.template, Template):
+            values["template"] = self.template.text
+        if isinstance(self.device, torch.device):
+            values["device"] = str(self.device)
+        return values
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def check_device(device: Any) -> None:
+    """Refuse a device torch cannot parse, or CUDA where torch sees none, before any model is loaded."""
+    if device is None:
+        return
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise invalid("device", device, "a torch device such as 'cpu' or 'cuda'") from error
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise invalid("device", device, "'cpu' on this machine: torch sees no CUDA device")
+
+
+def _check_compile(precision: str, device: torch.device) -> None:
+    if precision == "int8":
+        raise invalid("compile", True, "False with precision 'int8' (the quantized layers do not compile)")
+    if device.type == "cpu" and not _cpp_compiler():
+        raise invalid(
+            "compile",
+            True,
+            "False on this machine: torch.compile on the CPU needs a C++ compiler (g++ or clang++ on PATH, or $CXX)",
+        )
+
+
+def _cpp_compiler() -> str | None:
+    candidates = [os.environ.get("CXX"), "g++", "c++", "clang++"]
+    return next((found for name in candidates if name and (found := shutil.which(name))), None)
