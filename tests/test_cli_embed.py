@@ -43,7 +43,9 @@ def test_stdin_to_stdout(tiny_encoder_dir, monkeypatch, capsys):
     assert main(["embed", "-m", str(tiny_encoder_dir), "-q"]) == 0
     captured = capsys.readouterr()
     rows = [json.loads(line) for line in captured.out.splitlines()]
-    assert len(rows) == 2 and len(rows[0]["embedding"]) == 32
+    assert [(r["head"], r["tail"]) for r in rows] == [("paris", "france"), ("cat", "animal")]
+    expected = RelationEncoder(tiny_encoder_dir, device="cpu").encode([("paris", "france"), ("cat", "animal")])
+    np.testing.assert_allclose(np.array([r["embedding"] for r in rows]), expected, atol=1e-6)
     assert captured.err == ""
 
 

@@ -260,12 +260,23 @@ def test_difference_pooling_refuses_a_word_the_tokenizer_drops(tiny_encoder_dir)
         encoder.encode([("cat", "\u200b")])  # a zero-width space: not whitespace, but no token either
 
 
+@pytest.mark.filterwarnings("ignore:precision='bf16'")
 def test_bf16_fast_path_stays_close_to_fp32(tiny_encoder_dir):
     exact = RelationEncoder(tiny_encoder_dir, device="cpu").encode(PAIRS)
-    fast = RelationEncoder(tiny_encoder_dir, device="cpu", precision="bf16").encode(PAIRS)
+    encoder = RelationEncoder(tiny_encoder_dir, device="cpu", precision="bf16")
+    fast = encoder.encode(PAIRS)
     assert fast.dtype == np.float32
+    # bf16 is really applied: the vectors differ from fp32 (a silently ignored precision would match exactly) ...
+    assert not np.array_equal(fast, exact)
     cosines = (exact * fast).sum(1) / np.linalg.norm(exact, axis=1) / np.linalg.norm(fast, axis=1)
-    assert cosines.min() > 0.99
+    assert cosines.min() > 0.99  # ... and stay close to it
+    # forward (the training path) runs at the encoder's precision too: the linear layers give bfloat16
+    seen = []
+    layer = next(m for m in encoder.model.modules() if isinstance(m, torch.nn.Linear))
+    handle = layer.register_forward_hook(lambda module, inputs, output: seen.append(output.dtype))
+    encoder.forward(encoder.tokenize(PAIRS))
+    handle.remove()
+    assert seen == [torch.bfloat16]
 
 
 def test_unknown_precision(tiny_encoder_dir, no_model_load):
