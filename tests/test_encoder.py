@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from relvec import RelationEncoder, RelvecError
-from relvec.embedding import options as options_module
 from relvec.embedding import models as relvec_models
+from relvec.embedding import options as options_module
 
 PAIRS = [("paris", "france"), ("cat", "animal"), ("a", "b")]
 LONG = ("a very long head phrase with many words", "an even longer tail phrase with yet more words in it")
