@@ -27,10 +27,16 @@ def function_lengths(tree: ast.AST) -> list[tuple[int, str]]:
     return found
 
 
-def imports(tree: ast.AST, name: str, is_package: bool) -> set[str]:
-    """relvec modules imported anywhere in the module (top level or inside functions)."""
+def imports(tree: ast.AST, name: str, is_package: bool, *, deferred: bool) -> set[str]:
+    """relvec modules the module imports: at load time (module level, ``TYPE_CHECKING`` blocks excluded), or
+    with ``deferred`` also those imported inside functions on first use."""
     found = set()
-    for node in ast.walk(tree):
+    if deferred:
+        nodes = ast.walk(tree)
+    else:
+        nodes = [n for n in tree.body if not (isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test))]
+        nodes = [inner for n in nodes for inner in ast.walk(n) if not isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+    for node in nodes:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("relvec"))
         elif isinstance(node, ast.ImportFrom):
@@ -84,18 +90,20 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=15, help="how many modules and functions to list (default: 15)")
     parser.add_argument("--limit", type=int, default=60, help="function length to flag (default: 60)")
     args = parser.parse_args()
-    sizes, lengths, graph = {}, [], {}
+    sizes, lengths, graph, deferred = {}, [], {}, {}
     for path in sorted(PACKAGE.rglob("*.py")):
         name = module_name(path)
         text = path.read_text()
         tree = ast.parse(text)
         sizes[name] = len(text.splitlines())
         lengths += [(n, f"{name}.{f}") for n, f in function_lengths(tree)]
-        graph[name] = imports(tree, name, path.name == "__init__.py")
+        graph[name] = imports(tree, name, path.name == "__init__.py", deferred=False)
+        deferred[name] = imports(tree, name, path.name == "__init__.py", deferred=True)
     # Imports of a package's __init__ from its own submodules are not edges of the pipeline: keep only
     # targets that are modules, and drop a package's edge to its parent package.
-    for name in graph:
-        graph[name] = {t for t in graph[name] if t in sizes and t != name and not name.startswith(t + ".")}
+    for edges in (graph, deferred):
+        for name in edges:
+            edges[name] = {t for t in edges[name] if t in sizes and t != name and not name.startswith(t + ".")}
     print(f"modules: {len(sizes)}, lines: {sum(sizes.values())}")
     print(f"modules over 300 lines: {sum(s > 300 for s in sizes.values())}")
     for name, size in sorted(sizes.items(), key=lambda kv: -kv[1])[: args.top]:
@@ -104,10 +112,11 @@ def main() -> None:
     print(f"functions over {args.limit} lines: {sum(n > args.limit for n, _ in lengths)}")
     for n, f in lengths[: args.top]:
         print(f"  {n:5d}  {f}")
-    cycles = find_cycles(graph)
-    print(f"import cycles: {len(cycles)}")
-    for cycle in cycles:
-        print("  " + " <-> ".join(cycle))
+    for label, edges in (("at load time", graph), ("counting imports deferred into functions", deferred)):
+        cycles = find_cycles(edges)
+        print(f"import cycles {label}: {len(cycles)}")
+        for cycle in cycles:
+            print("  " + " <-> ".join(cycle))
 
 
 if __name__ == "__main__":
