@@ -31,6 +31,9 @@ def _options():
 def test_every_option_has_help_with_its_default(option, action):
     assert action.help, f"{option} has no help"
     assert "default" in action.help or "required" in action.help, f"{option}: {action.help!r}"
+    # Beyond the default that build_parser appends, the help says what the option does.
+    described = re.sub(r"\s*\((default: .*|required)\)$", "", action.help, flags=re.S).strip()
+    assert len(described.split()) >= 2, f"{option} says only {action.help!r}"
 
 
 def test_pooling_help_lists_every_pooling():
