@@ -73,13 +73,37 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def _settings(args: argparse.Namespace, input_format: str | None, output_format: str) -> dict[str, Any]:
     """What decides the output's bits; a resumed run must match the interrupted one in all of it."""
     source = "<stdin>" if args.input == "-" else str(Path(args.input).resolve())
-    names = ("model", "template", "pooling", "normalize", "batch_size", "device", "precision", "compile", "chunk_size")
+    options = options_from_args(args, chunk_size=args.chunk_size).to_dict()
     return {
         "input": source,
         "input_format": input_format,
         "output_format": output_format,
-        **{name: getattr(args, name) for name in names},
+        "model": args.model,
+        **options,
     }
+
+
+def _formats(args: argparse.Namespace) -> tuple[str | None, str]:
+    """The input format (None: sniffed from stdin) and the output format."""
+    from_stdin, to_stdout = args.input == "-", args.output == "-"
+    input_format = args.input_format or (None if from_stdin else guess_format(args.input, INPUT_FORMATS, "input"))
+    output_format = args.output_format or (
+        "jsonl" if to_stdout else guess_format(args.output, OUTPUT_FORMATS, "--output")
+    )
+    if output_format == "npy" and to_stdout:
+        raise RelvecError("--output-format npy needs an --output file; stdout takes JSONL")
+    if to_stdout and args.resume:
+        raise RelvecError("--resume needs an --output file; stdout cannot be continued")
+    return input_format, output_format
+
+
+def _stage_output(args: argparse.Namespace, input_format: str | None, output_format: str) -> StagedFile | None:
+    """The output file, written under a temporary name (None: stdout)."""
+    if args.output == "-":
+        return None
+    inputs = () if args.input == "-" else (args.input,)
+    target = check_output_file("--output", args.output, inputs=inputs)
+    return StagedFile(target, _settings(args, input_format, output_format))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,26 +112,14 @@ def run(args: argparse.Namespace) -> int:
     check_positive_int("--chunk-size", args.chunk_size)
     if args.ray is not None:
         return run_on_ray(args)
-    from_stdin, to_stdout = args.input == "-", args.output == "-"
-    input_format = args.input_format or (None if from_stdin else guess_format(args.input, INPUT_FORMATS, "input"))
-    output_format = args.output_format or (
-        "jsonl" if to_stdout else guess_format(args.output, OUTPUT_FORMATS, "--output")
-    )
-    if output_format == "npy" and to_stdout:
-        raise RelvecError("--output-format npy needs an --output file; stdout takes JSONL")
-    staged = None
-    if to_stdout:
-        if args.resume:
-            raise RelvecError("--resume needs an --output file; stdout cannot be continued")
-    else:
-        target = check_output_file("--output", args.output, inputs=() if from_stdin else (args.input,))
-        staged = StagedFile(target, _settings(args, input_format, output_format))
+    input_format, output_format = _formats(args)
+    staged = _stage_output(args, input_format, output_format)
     rows, size = staged.resume() if args.resume else (0, 0)
     if staged is not None and not args.resume:
         staged.start()
 
     with open_input(args.input) as (stream, name):
-        total = None if from_stdin else count_lines(Path(args.input))
+        total = None if args.input == "-" else count_lines(Path(args.input))
         # The committed rows end on a chunk boundary, so the chunks that follow are those of a run never stopped.
         pending = chunks(itertools.islice(iter_pairs(stream, input_format, name), rows, None), args.chunk_size)
         first = next(pending, [])  # parsed before the model loads, so a bad file fails fast
@@ -126,25 +138,30 @@ def run(args: argparse.Namespace) -> int:
                         staged.commit(rows, size)
                     bar.update(len(chunk))
         except (RelvecError, OSError, KeyboardInterrupt) as error:
-            if staged is None or not staged.progress.exists():
-                if staged is not None:  # nothing committed: leave nothing behind that a rerun would trip on
-                    writer.close()
-                    staged.discard()
-                if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
-                    raise RelvecError(f"writing the output failed ({error.strerror or error})") from error
-                raise
-            kept = f"{rows} row(s) kept in {staged.partial}; rerun with --resume to continue"
-            if isinstance(error, KeyboardInterrupt):
-                print(f"relvec embed: {kept}", file=sys.stderr)
-                raise
-            if isinstance(error, OSError):  # a full disk, a removed folder: the committed rows are still good
-                raise RelvecError(f"writing {staged.partial} failed ({error.strerror or error}); {kept}") from error
-            raise RelvecError(f"{error} ({kept} once the input is fixed)") from error
+            _fail(error, staged, writer, rows)
         finally:
             writer.close()
     if staged is not None:
         staged.finish()
     return 0
+
+
+def _fail(error: BaseException, staged: StagedFile | None, writer: Any, rows: int) -> None:
+    """Re-raise ``error`` saying what was kept: the committed rows (for --resume), or nothing at all."""
+    if staged is None or not staged.progress.exists():
+        if staged is not None:  # nothing committed: leave nothing behind that a rerun would trip on
+            writer.close()
+            staged.discard()
+        if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
+            raise RelvecError(f"writing the output failed ({error.strerror or error})") from error
+        raise error
+    kept = f"{rows} row(s) kept in {staged.partial}; rerun with --resume to continue"
+    if isinstance(error, KeyboardInterrupt):
+        print(f"relvec embed: {kept}", file=sys.stderr)
+        raise error
+    if isinstance(error, OSError):  # a full disk, a removed folder: the committed rows are still good
+        raise RelvecError(f"writing {staged.partial} failed ({error.strerror or error}); {kept}") from error
+    raise RelvecError(f"{error} ({kept} once the input is fixed)") from error
 
 
 def run_on_ray(args: argparse.Namespace) -> int:
