@@ -16,10 +16,21 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "RelationEncoder": "relvec.embedding.encoder",
+    "EncoderOptions": "relvec.embedding.options",
+    "load_embedder": "relvec.embedding.factory",
     "POOLINGS": "relvec.embedding.pooling",
 }
 
-__all__ = ["RelationEncoder", "RelvecError", "Template", "TEMPLATES", "POOLINGS", "__version__"]
+__all__ = [
+    "RelationEncoder",
+    "EncoderOptions",
+    "RelvecError",
+    "Template",
+    "TEMPLATES",
+    "POOLINGS",
+    "load_embedder",
+    "__version__",
+]
 
 
 def __getattr__(name: str) -> Any:
