@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from relvec.data import list_datasets, load_split, resolve_data_dir
+from relvec.data.catalog import catalogue
 from relvec.data.download import DEFAULT_BASE_URL, default_download_dir, download, downloadable
 from relvec.data.paths import DATA_ENV
 from relvec.data.registry import DATASETS
@@ -49,23 +50,6 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _catalogue_without_folder() -> list:
-    """The known datasets with nothing marked present, for a listing made before a data folder is set."""
-    from relvec.data.catalog import DatasetInfo
-
-    return [
-        DatasetInfo(
-            spec.name,
-            spec.kind,
-            {split: entry.size for split, entry in spec.splits.items()},
-            dict.fromkeys(spec.splits, False),
-            spec.description,
-            spec.note,
-        )
-        for spec in DATASETS.values()
-    ]
-
-
 def run(args: argparse.Namespace) -> int:
     given = getattr(args, "data_dir", None)
     try:
@@ -74,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         if given is not None or os.environ.get(DATA_ENV):
             raise  # a folder was named but is wrong: say so, not a listing that looks like nothing is there
         # No folder set at all: the catalogue still helps, and the note says where to point relvec.
-        data_dir, infos = None, _catalogue_without_folder()
+        data_dir, infos = None, catalogue(None)
         note = (
             f"{error}. `relvec data download NAME` fetches the public files into {default_download_dir()} "
             f"(then use --data-dir {default_download_dir()})"
