@@ -36,9 +36,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "check each sha256, and save them under DEST at the same paths as in shared/data. "
         f"Downloadable: {', '.join(downloadable())}. SAT is never downloaded.",
     )
-    fetch.add_argument("names", nargs="+", metavar="NAME", help="dataset name(s) (required)")
-    fetch.add_argument("--dest", default=None, help="folder to save into (default: <relvec cache>/data)")
-    fetch.add_argument("--base-url", default=DEFAULT_BASE_URL, help=argparse.SUPPRESS)
+    fetch.add_argument("names", nargs="+", metavar="NAME", help="the datasets to fetch (required)")
+    fetch.add_argument(
+        "--dest", default=None, help="folder to save the files into, as a data folder (default: <relvec cache>/data)"
+    )
+    fetch.add_argument(
+        "--base-url",
+        default=DEFAULT_BASE_URL,
+        help="server holding the pinned repositories' raw files, for a mirror of raw.githubusercontent.com",
+    )
     fetch.set_defaults(run=run_download)
 
 
@@ -46,7 +52,7 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         default=argparse.SUPPRESS,  # so `relvec data --data-dir X list` keeps X
-        help="data folder laid out like shared/data (default: $RELVEC_DATA)",
+        help="data folder to look in, laid out like shared/data (default: $RELVEC_DATA)",
     )
 
 
