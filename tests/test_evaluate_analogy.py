@@ -137,6 +137,19 @@ def test_tiny_encoder_runs_end_to_end(tiny_encoder):
     result = analogy_accuracy(tiny_encoder, QUESTIONS)
     assert result["total"] == 3 and 0 <= result["accuracy"] <= 100
     assert result["unembedded_pairs"] == 0
+    # the same scores by hand, one question at a time: the mean of the forward and reversed cosines ("both")
+    correct = 0
+    for question, scores in zip(QUESTIONS, analogy_scores(tiny_encoder, QUESTIONS), strict=True):
+        pairs = [question.stem, *question.choices]
+        expected = 0
+        for batch in (pairs, [(tail, head) for head, tail in pairs]):
+            vectors = tiny_encoder.encode(batch)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            expected = expected + (vectors[1:] @ vectors[0]) / 2
+        np.testing.assert_allclose(scores, expected, atol=1e-5)
+        correct += int(np.argmax(expected)) == question.answer
+    assert result["correct"] == correct
+    assert result["accuracy"] == round(100 * correct / 3, 2)
 
 
 @pytest.mark.integration

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from relvec.data import list_datasets, load_split, resolve_data_dir
+from relvec.data.catalog import catalogue
 from relvec.data.download import DEFAULT_BASE_URL, default_download_dir, download, downloadable
 from relvec.data.paths import DATA_ENV
 from relvec.data.registry import DATASETS
@@ -35,9 +36,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "check each sha256, and save them under DEST at the same paths as in shared/data. "
         f"Downloadable: {', '.join(downloadable())}. SAT is never downloaded.",
     )
-    fetch.add_argument("names", nargs="+", metavar="NAME", help="dataset name(s) (required)")
-    fetch.add_argument("--dest", default=None, help="folder to save into (default: <relvec cache>/data)")
-    fetch.add_argument("--base-url", default=DEFAULT_BASE_URL, help=argparse.SUPPRESS)
+    fetch.add_argument("names", nargs="+", metavar="NAME", help="the datasets to fetch (required)")
+    fetch.add_argument(
+        "--dest", default=None, help="folder to save the files into, as a data folder (default: <relvec cache>/data)"
+    )
+    fetch.add_argument(
+        "--base-url",
+        default=DEFAULT_BASE_URL,
+        help="server holding the pinned repositories' raw files, for a mirror of raw.githubusercontent.com",
+    )
     fetch.set_defaults(run=run_download)
 
 
@@ -45,25 +52,8 @@ def _add_data_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
         default=argparse.SUPPRESS,  # so `relvec data --data-dir X list` keeps X
-        help="data folder laid out like shared/data (default: $RELVEC_DATA)",
+        help="data folder to look in, laid out like shared/data (default: $RELVEC_DATA)",
     )
-
-
-def _catalogue_without_folder() -> list:
-    """The known datasets with nothing marked present, for a listing made before a data folder is set."""
-    from relvec.data.catalog import DatasetInfo
-
-    return [
-        DatasetInfo(
-            spec.name,
-            spec.kind,
-            {split: entry.size for split, entry in spec.splits.items()},
-            dict.fromkeys(spec.splits, False),
-            spec.description,
-            spec.note,
-        )
-        for spec in DATASETS.values()
-    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         if given is not None or os.environ.get(DATA_ENV):
             raise  # a folder was named but is wrong: say so, not a listing that looks like nothing is there
         # No folder set at all: the catalogue still helps, and the note says where to point relvec.
-        data_dir, infos = None, _catalogue_without_folder()
+        data_dir, infos = None, catalogue(None)
         note = (
             f"{error}. `relvec data download NAME` fetches the public files into {default_download_dir()} "
             f"(then use --data-dir {default_download_dir()})"

@@ -10,13 +10,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from relvec.cli.options import add_encoder_options
+from relvec.data.analogy import ANALOGY_SPLITS
 from relvec.embedding.factory import is_baseline
 from relvec.errors import RelvecError, check_choice
 from relvec.io.outputs import check_output_folder
+from relvec.tasks.analogy import DEFAULT_DIRECTION, DIRECTIONS
+from relvec.tasks.benchmarks import GROUPS, NAMED_ONLY, TASKS
+from relvec.tasks.kinds import LEXICAL_METRICS
 
-LEXICAL_METRICS = ("f1_micro", "f1_macro", "accuracy")
-DIRECTIONS = ("forward", "reverse", "both")
-SPLITS = ("test", "valid")
+
+def _datasets_help() -> str:
+    kinds = [kind for kind in GROUPS if kind != "all"]
+    # each kind's grouped datasets, then those of the kind evaluated only when named
+    names = [name for kind in kinds for name in (*GROUPS[kind], *(n for n in NAMED_ONLY if TASKS[n] == kind))]
+    return (
+        f"datasets or groups: {', '.join(kinds)}, all (default); {' '.join(NAMED_ONLY)} only when named "
+        f"({' '.join(names)})"
+    )
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -36,40 +46,46 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="MODEL",
         help="model folder, relvec-minilm (default: the trained default), relvec-mpnet, an encoder name, or 'glove'",
     )
+    parser.add_argument("-d", "--datasets", nargs="+", default=["all"], metavar="NAME", help=_datasets_help())
     parser.add_argument(
-        "-d",
-        "--datasets",
-        nargs="+",
-        default=["all"],
-        metavar="NAME",
-        help="datasets or groups: analogy, lexical, mapping, all (default); sat only when named "
-        "(u2 u4 google bats scan nell_one t_rex conceptnet sat bless cogalexv evalution khn root09 relation_mapping)",
+        "-o",
+        "--output",
+        default=None,
+        help="folder to write results.json, run.json, results.md and results.png into (default: none, the table only)",
     )
     parser.add_argument(
-        "-o", "--output", default=None, help="folder for the report files (default: none, the table only)"
+        "--data-dir",
+        default=None,
+        help="data folder to read the datasets from, laid out like shared/data (default: $RELVEC_DATA)",
     )
-    parser.add_argument("--data-dir", default=None, help="data folder laid out like shared/data (default $RELVEC_DATA)")
-    parser.add_argument("--split", default="test", help="analogy split: test (default) or valid")
+    parser.add_argument(
+        "--split",
+        default=ANALOGY_SPLITS[0],
+        help=f"which split of the analogy datasets to score: {' or '.join(ANALOGY_SPLITS)} "
+        "(lexical classification and relation mapping always report test)",
+    )
     parser.add_argument(
         "--direction",
-        default="both",
-        help="analogy scoring: both (default: forward and reversed pairs averaged, chosen on validation), "
+        default=DEFAULT_DIRECTION,
+        help="how analogy candidates are scored: both (forward and reversed pairs averaged, chosen on validation), "
         "forward (the paper's) or reverse",
     )
     parser.add_argument(
         "--metric",
-        default="f1_micro",
-        help="lexical metric in the table and chart: f1_micro (default), f1_macro, accuracy",
+        default=LEXICAL_METRICS[0],
+        help=f"the lexical classification metric the table and chart show: {', '.join(LEXICAL_METRICS)}",
     )
     parser.add_argument(
         "--compare",
         nargs="+",
         default=[],
         metavar="RUN",
-        help="earlier --output folders to show beside this run (default: none)",
+        help="earlier --output folders whose results are shown beside this run's (default: none)",
     )
     add_encoder_options(parser)
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars (default: off)")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars and no per-dataset lines on stderr (default: off)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -104,19 +120,15 @@ def _label(embedder: object, model: str) -> str:
     return f"{name} ({template}, {embedder.pooling})"
 
 
-def run(args: argparse.Namespace) -> int:
-    from tqdm.auto import tqdm
-
-    from relvec import __version__
-    from relvec.cli.appsupport import load_model
+def _checked(args: argparse.Namespace) -> tuple[str, list[str], dict]:
+    """Everything a user can get wrong, checked before the data is read and long before the model loads:
+    the model, the datasets and the compared runs."""
     from relvec.cli.options import options_from_args
-    from relvec.data import resolve_data_dir
     from relvec.embedding.factory import check_embedder_options
-    from relvec.tasks.benchmarks import load_benchmark, resolve_datasets, run_benchmark
-    from relvec.tasks.report import check_chart_dependency, read_results, text_table, write_report
+    from relvec.tasks.benchmarks import resolve_datasets
+    from relvec.tasks.report import check_chart_dependency, read_results
 
-    # Everything a user can get wrong is checked before the data is read and long before the model loads.
-    check_choice("--split", args.split, SPLITS)
+    check_choice("--split", args.split, ANALOGY_SPLITS)
     check_choice("--direction", args.direction, DIRECTIONS)
     check_choice("--metric", args.metric, LEXICAL_METRICS)
     model = _model_argument(args)
@@ -126,13 +138,16 @@ def run(args: argparse.Namespace) -> int:
         check_output_folder("--output", args.output)
         check_chart_dependency()  # the chart is drawn last: a missing matplotlib must not cost the whole run
     compared = dict(read_results(path) for path in args.compare)
-    data_dir = resolve_data_dir(args.data_dir)
-    benchmarks = [load_benchmark(name, split=args.split, data_dir=data_dir) for name in datasets]
+    return model, datasets, compared
 
-    started = datetime.now(timezone.utc)
-    clock = time.perf_counter()
-    embedder = load_model(args, model)
-    label = _label(embedder, model)
+
+def _score(args: argparse.Namespace, embedder: object, benchmarks: list) -> dict:
+    """Every benchmark's metrics; with progress on, each dataset's table line on stderr as it is done."""
+    from tqdm.auto import tqdm
+
+    from relvec.tasks.benchmarks import run_benchmark
+    from relvec.tasks.report import text_table
+
     progress = not args.quiet
     results = {}
     for benchmark in benchmarks:
@@ -142,6 +157,25 @@ def run(args: argparse.Namespace) -> int:
         if progress:
             summary = text_table({benchmark.name: metrics}, args.metric).splitlines()[1]
             tqdm.write(summary, file=sys.stderr)
+    return results
+
+
+def run(args: argparse.Namespace) -> int:
+    from relvec import __version__
+    from relvec.cli.appsupport import load_model
+    from relvec.data import resolve_data_dir
+    from relvec.tasks.benchmarks import load_benchmark
+    from relvec.tasks.report import text_table, write_report
+
+    model, datasets, compared = _checked(args)
+    data_dir = resolve_data_dir(args.data_dir)
+    benchmarks = [load_benchmark(name, split=args.split, data_dir=data_dir) for name in datasets]
+
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    embedder = load_model(args, model)
+    label = _label(embedder, model)
+    results = _score(args, embedder, benchmarks)
     wall = time.perf_counter() - clock
 
     print(f"{label}: {len(results)} datasets in {wall:.0f} s")

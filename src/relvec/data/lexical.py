@@ -15,22 +15,16 @@ from pathlib import Path
 
 from relvec.data.lines import read_records
 from relvec.data.paths import split_file
-from relvec.data.registry import get_spec
+from relvec.data.registry import DATASETS, get_spec, names_of_kind
 from relvec.errors import RelvecError, check_choice, invalid
 from relvec.pairs import Pair, check_pair
 
-LEXICAL_DATASETS: tuple[str, ...] = ("bless", "cogalexv", "evalution", "khn", "root09")
+LEXICAL_DATASETS: tuple[str, ...] = names_of_kind("lexical")
 LEXICAL_SPLITS = ("train", "val", "test")
 _SPLIT_ALIASES = {"valid": "val", "validation": "val"}
 
 #: The label set of each dataset (SOURCES.md section 3), sorted.
-LEXICAL_LABELS: dict[str, tuple[str, ...]] = {
-    "bless": ("attri", "coord", "event", "hyper", "mero", "random"),
-    "cogalexv": ("ANT", "HYPER", "PART_OF", "RANDOM", "SYN"),
-    "evalution": ("Antonym", "HasA", "HasProperty", "IsA", "MadeOf", "PartOf", "Synonym"),
-    "khn": ("false", "hypo", "mero", "sibl"),
-    "root09": ("COORD", "HYPER", "RANDOM"),
-}
+LEXICAL_LABELS: dict[str, tuple[str, ...]] = {name: DATASETS[name].labels for name in LEXICAL_DATASETS}
 
 #: Salt of the hash that picks CogALex-V's held-out validation pairs; changing it changes the split.
 COGALEXV_VAL_SALT = "relvec-cogalexv-val-v1"

@@ -13,7 +13,6 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from relvec.data.analogy import AnalogyQuestion
 from relvec.data.lines import parse_json_object, read_records, require
 from relvec.data.paths import split_file
 from relvec.data.registry import get_spec
-from relvec.errors import RelvecError, check_int, invalid
+from relvec.errors import RelvecError, check_int, check_number, invalid
 from relvec.pairs import Pair, check_pair, check_word
 
 #: Share of a list that RelBERT's ``[::int(0.8 * len)]`` steps over; see :func:`split_validation`.
@@ -130,9 +129,7 @@ def _check_count(argument: str, value: Any, minimum: int) -> int:
 
 
 def _check_score(argument: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise invalid(argument, value, "a number (SemEval scores run from -100 to 100)")
-    return float(value)
+    return check_number(argument, value, expected="a number (SemEval scores run from -100 to 100)")
 
 
 # --- SemEval-2012 Task 2 -------------------------------------------------------------------------------------
@@ -151,8 +148,8 @@ def _parse_rated(text: str) -> _Rated:
     name = check_word("relation_id", require(record, "relation_id", "a subcategory id such as '8d'"))
     parent = check_word("parent_name", require(record, "parent_name", "a parent category name"))
     parent_id = require(record, "parent_id", "a parent category number")
-    if isinstance(parent_id, bool) or not isinstance(parent_id, (int, str)):
-        raise invalid("parent_id", parent_id, "a parent category number")
+    if not isinstance(parent_id, str):
+        check_int("parent_id", parent_id, expected="a parent category number")
     raw = require(record, "gold_ratings", "a list of [head, tail, score]")
     if not isinstance(raw, list):
         raise invalid("gold_ratings", raw, "a list of [head, tail, score]")

@@ -214,20 +214,20 @@ def load_wordnet(folder: str | os.PathLike[str] | None = None, *, per_relation: 
 
 def evaluation_pairs(data_dir: str | os.PathLike[str] | None = None) -> set[Pair]:
     """Every pair of every evaluation dataset present in the data folder, in both orders."""
-    from relvec.data.analogy import ANALOGY_DATASETS, load_analogy
-    from relvec.data.lexical import LEXICAL_DATASETS, load_lexical
+    from relvec.data.analogy import ANALOGY_DATASETS, ANALOGY_SPLITS, load_analogy
+    from relvec.data.lexical import LEXICAL_DATASETS, LEXICAL_SPLITS, load_lexical
     from relvec.data.mapping import load_mapping
 
     pairs: set[Pair] = set()
     for name in ANALOGY_DATASETS:
-        for split in ("valid", "test"):
+        for split in ANALOGY_SPLITS:
             try:
                 questions = load_analogy(name, split, data_dir)
             except RelvecError:  # a split that does not exist (scan valid) or is not present (SAT)
                 continue
             pairs.update(tuple(p) for q in questions for p in (q.stem, *q.choices))
     for name in LEXICAL_DATASETS:
-        for split in ("train", "val", "test"):
+        for split in LEXICAL_SPLITS:
             try:
                 pairs.update(load_lexical(name, split, data_dir).pairs)
             except RelvecError:

@@ -5,8 +5,10 @@ pairs -> vectors (:mod:`.vectors`, each distinct pair once) -> scores -> a metri
 * :func:`analogy_accuracy` (:mod:`.analogy`): multiple-choice analogy questions, cosine scoring;
 * :func:`lexical_classification` (:mod:`.classification`): an MLP on ``[v(h, t), v(t, h)]``, tuned on val;
 * :func:`mapping_accuracy` (:mod:`.mapping`): relation mapping problems, exact or beam permutation search;
+* :mod:`.kinds`: one Task per kind of benchmark (load, score, metrics), which the rest dispatch through;
 * :func:`evaluate` (:mod:`.benchmarks`): benchmarks by name, read from the data folder;
-* :mod:`.report`: results.json, a Markdown table beside the published numbers (:mod:`.published`), a chart.
+* :mod:`.report`: a text table, results.json, a Markdown table beside the published numbers
+  (:mod:`.published`), a chart.
 """
 
 from __future__ import annotations

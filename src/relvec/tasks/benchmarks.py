@@ -12,40 +12,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from relvec.data import (
-    ANALOGY_DATASETS,
-    LEXICAL_DATASETS,
-    load_analogy,
-    load_lexical,
-    load_mapping,
-)
+from relvec.data.analogy import ANALOGY_SPLITS
+from relvec.data.registry import DATASETS
 from relvec.errors import check_choice, invalid
-from relvec.tasks.analogy import DEFAULT_DIRECTION, DIRECTIONS, analogy_accuracy
-from relvec.tasks.classification import lexical_classification
-from relvec.tasks.mapping import mapping_accuracy
+from relvec.tasks.analogy import DEFAULT_DIRECTION, DIRECTIONS
+from relvec.tasks.kinds import KINDS
 
-MAPPING = "relation_mapping"
-#: dataset -> task
-TASKS: dict[str, str] = {
-    **{name: "analogy" for name in ANALOGY_DATASETS},
-    **{name: "lexical" for name in LEXICAL_DATASETS},
-    MAPPING: "mapping",
-}
+#: dataset -> task (its kind), every dataset of a kind that has a Task, in the data registry's order
+TASKS: dict[str, str] = {name: spec.kind for name, spec in DATASETS.items() if spec.kind in KINDS}
+MAPPING = next(name for name, kind in TASKS.items() if kind == "mapping")
 #: Group names a user may give instead of datasets. SAT is not shipped (its authors ask that it not be
 #: redistributed), so it is evaluated only when named.
 GROUPS: dict[str, tuple[str, ...]] = {
-    "analogy": tuple(name for name in ANALOGY_DATASETS if name != "sat"),
-    "lexical": tuple(LEXICAL_DATASETS),
-    "mapping": (MAPPING,),
+    kind: tuple(name for name, of in TASKS.items() if of == kind and DATASETS[name].in_groups) for kind in KINDS
 }
-GROUPS["all"] = GROUPS["analogy"] + GROUPS["lexical"] + GROUPS["mapping"]
-#: The metrics each task reports; the first is the one a one-line summary shows.
-METRICS: dict[str, tuple[str, ...]] = {
-    "analogy": ("accuracy",),
-    "lexical": ("f1_micro", "f1_macro", "accuracy"),
-    "mapping": ("accuracy", "problem_accuracy", "mean_problem_accuracy"),
-}
-ANALOGY_SPLITS = ("test", "valid")
+GROUPS["all"] = tuple(name for kind in KINDS for name in GROUPS[kind])
+#: Datasets left out of their groups: evaluated only when named.
+NAMED_ONLY: tuple[str, ...] = tuple(name for name in TASKS if not DATASETS[name].in_groups)
 
 
 def resolve_datasets(names: Iterable[str] | None = None) -> list[str]:
@@ -79,12 +62,8 @@ def load_benchmark(name: str, *, split: str = "test", data_dir: str | Path | Non
     check_choice("dataset", name, TASKS)
     check_choice("split", split, ANALOGY_SPLITS)
     task = TASKS[name]
-    if task == "analogy":
-        return Benchmark(name, task, split, load_analogy(name, split=split, data_dir=data_dir))
-    if task == "lexical":
-        splits = tuple(load_lexical(name, split=part, data_dir=data_dir) for part in ("train", "val", "test"))
-        return Benchmark(name, task, "test", splits)
-    return Benchmark(name, task, "test", load_mapping(data_dir=data_dir))
+    reported, data = KINDS[task].load(name, split, data_dir)
+    return Benchmark(name, task, reported, data)
 
 
 def run_benchmark(
@@ -95,20 +74,16 @@ def run_benchmark(
     progress: bool = False,
     lexical_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Score ``embedder`` on one loaded benchmark: its metrics plus ``task``, ``split`` and ``seconds``."""
+    """Score ``embedder`` on one loaded benchmark: its metrics plus ``task``, ``split`` and ``seconds``.
+
+    ``direction`` is the analogy scoring; ``lexical_options`` go to the lexical classifier's search.
+    """
     check_choice("direction", direction, DIRECTIONS)
     start = time.perf_counter()
-    if benchmark.task == "analogy":
-        metrics = analogy_accuracy(
-            embedder, benchmark.data, direction=direction, progress=progress, name=benchmark.name
-        )
-    elif benchmark.task == "lexical":
-        train, val, test = benchmark.data
-        metrics = lexical_classification(
-            embedder, train, val, test, progress=progress, name=benchmark.name, **(lexical_options or {})
-        )
-    else:
-        metrics = mapping_accuracy(embedder, benchmark.data, progress=progress, name=benchmark.name)
+    score = KINDS[benchmark.task].score
+    metrics = score(
+        embedder, benchmark.data, name=benchmark.name, progress=progress, direction=direction, options=lexical_options
+    )
     seconds = round(time.perf_counter() - start, 1)
     return {"task": benchmark.task, "split": benchmark.split, **metrics, "seconds": seconds}
 
@@ -132,7 +107,7 @@ __all__ = [
     "ANALOGY_SPLITS",
     "GROUPS",
     "MAPPING",
-    "METRICS",
+    "NAMED_ONLY",
     "TASKS",
     "Benchmark",
     "evaluate",

@@ -100,6 +100,42 @@ def lexical_classification(
     vectors = embed_pairs(embedder, everything + [(t, h) for h, t in everything], progress=progress, what=name)
     x_train, x_val, x_test = (pair_features(vectors, split.pairs) for split in (train, val, test))
 
+    search, setting, classifier, best_score = _search(
+        settings,
+        (x_train, train.labels),
+        (x_val, val.labels),
+        max_iter=max_iter,
+        seed=seed,
+        progress=progress,
+        name=name,
+    )
+    metrics = classification_metrics(list(test.labels), list(classifier.predict(x_test)))
+    return {
+        **metrics,
+        "hyperparameters": {**_jsonable(setting), "early_stopping": True, "max_iter": max_iter, "seed": seed},
+        "val_f1_micro": percent(best_score, 1),
+        "search": search,
+        "train": len(train.pairs),
+        "val": len(val.pairs),
+        "test": len(test.pairs),
+        **vectors.coverage(),
+    }
+
+
+def _search(
+    settings: list[dict[str, Any]],
+    train: tuple[np.ndarray, Sequence[str]],
+    val: tuple[np.ndarray, Sequence[str]],
+    *,
+    max_iter: int,
+    seed: int,
+    progress: bool,
+    name: str,
+) -> tuple[list[dict[str, Any]], dict[str, Any], Any, float]:
+    """Fit an MLP per setting on ``train`` (features, labels); keep the first with the best micro F1 on ``val``.
+
+    Returns every setting's search record, the chosen setting, its fitted classifier and its validation F1.
+    """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.metrics import f1_score
     from sklearn.neural_network import MLPClassifier
@@ -113,24 +149,12 @@ def lexical_classification(
         with warnings.catch_warnings():
             # Hitting max_iter is expected with a bounded budget; the epochs run are reported instead.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            classifier.fit(x_train, list(train.labels))
-        score = float(f1_score(list(val.labels), classifier.predict(x_val), average="micro"))
+            classifier.fit(train[0], list(train[1]))
+        score = float(f1_score(list(val[1]), classifier.predict(val[0]), average="micro"))
         search.append({**_jsonable(setting), "val_f1_micro": percent(score, 1), "epochs": int(classifier.n_iter_)})
         if score > best_score:  # strictly better: the first of equal settings wins
             best, best_score = (setting, classifier), score
-
-    setting, classifier = best
-    metrics = classification_metrics(list(test.labels), list(classifier.predict(x_test)))
-    return {
-        **metrics,
-        "hyperparameters": {**_jsonable(setting), "early_stopping": True, "max_iter": max_iter, "seed": seed},
-        "val_f1_micro": percent(best_score, 1),
-        "search": search,
-        "train": len(train.pairs),
-        "val": len(val.pairs),
-        "test": len(test.pairs),
-        **vectors.coverage(),
-    }
+    return search, *best, best_score
 
 
 def _jsonable(setting: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import numpy as np
 
 from relvec.errors import RelvecError, check_positive_int, invalid
 from relvec.pairs import Pair
-from relvec.tasks.vectors import embed_pairs, percent, unit_rows
+from relvec.tasks.vectors import PairVectors, embed_pairs, percent, unit_rows
 
 EXACT_MAX_TERMS = 8
 BEAM_WIDTH = 512
@@ -133,36 +133,17 @@ def mapping_accuracy(
     check_positive_int("beam_width", beam_width)
     needed = [pair for p in problems for terms in (p.source, p.target_random) for pair in ordered_pairs(terms)]
     vectors = embed_pairs(embedder, needed, progress=progress, what=name)
-    unit = unit_rows(vectors.vectors)
-
-    def pair_grid(terms: Sequence[str]) -> np.ndarray:
-        n = len(terms)
-        grid = np.zeros((n, n, unit.shape[1]), dtype=np.float32)
-        for (i, j), pair in zip(itertools.permutations(range(n), 2), ordered_pairs(terms), strict=True):
-            grid[i, j] = unit[vectors.index[pair]]
-        return grid
-
+    unit = PairVectors(vectors.index, unit_rows(vectors.vectors), vectors.unembedded)
     per_problem: dict[str, Any] = {}
-    correct_terms = total_terms = solved = 0
-    shares = []
     for problem in problems:
-        sim = similarity_tensor(pair_grid(problem.source), pair_grid(problem.target_random))
-        permutation, search = best_permutation(sim, exact_max_terms=exact_max_terms, beam_width=beam_width)
-        predicted = [problem.target_random[t] for t in permutation]
-        hits = sum(p == g for p, g in zip(predicted, problem.target, strict=True))
-        correct_terms, total_terms = correct_terms + hits, total_terms + len(predicted)
-        solved += hits == len(predicted)
-        shares.append(hits / len(predicted))
         key = str(problem.id)
         if key in per_problem:
             raise RelvecError(f"relation mapping problem id {key!r} appears twice")
-        per_problem[key] = {
-            "accuracy": percent(hits, len(predicted)),
-            "correct": hits,
-            "terms": len(predicted),
-            "search": search,
-            "predicted": predicted,
-        }
+        per_problem[key] = _solve(unit, problem, exact_max_terms, beam_width)
+    correct_terms = sum(entry["correct"] for entry in per_problem.values())
+    total_terms = sum(entry["terms"] for entry in per_problem.values())
+    solved = sum(entry["correct"] == entry["terms"] for entry in per_problem.values())
+    shares = [entry["correct"] / entry["terms"] for entry in per_problem.values()]
     return {
         "accuracy": percent(correct_terms, total_terms),
         "problem_accuracy": percent(solved, len(problems)),
@@ -173,6 +154,30 @@ def mapping_accuracy(
         "problems": len(problems),
         "per_problem": per_problem,
         **vectors.coverage(),
+    }
+
+
+def _pair_grid(unit: PairVectors, terms: Sequence[str]) -> np.ndarray:
+    """The unit vectors of the ordered pairs of ``terms``: float32 (n, n, dim), zero where i == j."""
+    n = len(terms)
+    grid = np.zeros((n, n, unit.vectors.shape[1]), dtype=np.float32)
+    for (i, j), pair in zip(itertools.permutations(range(n), 2), ordered_pairs(terms), strict=True):
+        grid[i, j] = unit.vectors[unit.index[pair]]
+    return grid
+
+
+def _solve(unit: PairVectors, problem: Any, exact_max_terms: int, beam_width: int) -> dict[str, Any]:
+    """One problem's best mapping, scored against its gold targets."""
+    sim = similarity_tensor(_pair_grid(unit, problem.source), _pair_grid(unit, problem.target_random))
+    permutation, search = best_permutation(sim, exact_max_terms=exact_max_terms, beam_width=beam_width)
+    predicted = [problem.target_random[t] for t in permutation]
+    hits = sum(p == g for p, g in zip(predicted, problem.target, strict=True))
+    return {
+        "accuracy": percent(hits, len(predicted)),
+        "correct": hits,
+        "terms": len(predicted),
+        "search": search,
+        "predicted": predicted,
     }
 
 

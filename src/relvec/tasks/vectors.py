@@ -10,16 +10,12 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from relvec.errors import RelvecError, invalid
 from relvec.pairs import Pair
-
-
-class Embedder(Protocol):
-    def encode(self, pairs: list[Pair]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
