@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from relvec.apps.atomic import write_folder_atomically
 from relvec.apps.index_options import IndexOptions, load_faiss
 from relvec.errors import RelvecError
 from relvec.pairs import Pair, check_pair
@@ -50,7 +49,7 @@ def save_index_folder(
     *,
     overwrite: bool = False,
 ) -> Path:
-    """Write the three files of an index folder atomically (see :func:`write_folder_atomically`)."""
+    """Write the three files of an index folder atomically (see :func:`~relvec.apps.atomic.write_folder_atomically`)."""
     faiss = load_faiss()
 
     def write(work: Path) -> None:
@@ -129,41 +128,6 @@ def check_contents(folder: Path, manifest: dict[str, Any], pairs: Sequence[Pair]
         raise RelvecError(f"index folder {str(folder)!r} is corrupt: vectors of dim {faiss_index.d}, not {dim}")
 
 
-def write_folder_atomically(
-    folder: str | os.PathLike[str],
-    write: Callable[[Path], None],
-    *,
-    overwrite: bool = False,
-    argument: str = "output folder",
-) -> Path:
-    """Call ``write(work)`` on a fresh temporary folder beside ``folder``, then rename it into place.
-
-    An error or interruption leaves no half-written ``folder``; an existing one is replaced only with
-    ``overwrite`` (moved aside, then deleted once the new one is in place).
-    """
-    target = Path(folder)
-    if target.exists() and not overwrite:
-        raise RelvecError(f"{argument} {str(target)!r} already exists; choose another or allow overwriting")
-    if target.exists() and not target.is_dir():
-        raise RelvecError(f"{argument} {str(target)!r} is a file, not a folder")
-    if not target.resolve().parent.is_dir():
-        raise RelvecError(f"{argument} {str(target)!r}: its parent folder does not exist")
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.resolve().parent))
-    try:
-        write(work)
-        if target.exists():
-            old = work.with_name(work.name + "-old")
-            target.rename(old)
-            work.rename(target)
-            shutil.rmtree(old)
-        else:
-            work.rename(target)
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
-    return target
-
-
 __all__ = [
     "FORMAT_VERSION",
     "build_manifest",
@@ -172,5 +136,4 @@ __all__ = [
     "read_manifest",
     "read_pairs",
     "save_index_folder",
-    "write_folder_atomically",
 ]

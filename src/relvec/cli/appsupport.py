@@ -1,18 +1,17 @@
 """What the application subcommands (index, search, similarity, complete, label, map, export) share: loading
-the model an index names, reading pair files whole, checking k and output paths."""
+the model an index names, reading pair files, checking output paths, writing output files atomically."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from relvec.errors import RelvecError, invalid
+from relvec.apps.atomic import replaced_atomically
+from relvec.errors import RelvecError
 
 
 def load_model(args: argparse.Namespace, model: Any = None, **extra: Any) -> Any:
@@ -58,12 +57,6 @@ def check_options_against_index(args: argparse.Namespace, model: dict[str, Any])
     args.template, args.pooling, args.normalize = model["template"], model["pooling"], model["normalize"]
 
 
-def check_k(k: Any, argument: str = "-k") -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise invalid(argument, k, "a positive integer")
-    return k
-
-
 def check_output_file(path: str, argument: str = "--output") -> Path:
     target = Path(path)
     if not target.resolve().parent.is_dir():
@@ -83,12 +76,5 @@ def text_output(path: str | None) -> Iterator[IO[str]]:
     if path is None:
         yield sys.stdout
         return
-    target = check_output_file(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            yield handle
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    with replaced_atomically(check_output_file(path)) as temporary, temporary.open("w", encoding="utf-8") as handle:
+        yield handle

@@ -6,9 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from relvec.cli.appsupport import check_k, check_options_against_index, load_model
+from relvec.cli.appsupport import check_options_against_index, load_model
 from relvec.cli.options import add_encoder_options
-from relvec.errors import invalid
+from relvec.errors import check_positive_int, invalid
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     manifest = read_manifest(Path(args.index))
     queries = [parse_pair_text(query, "QUERY") for query in args.queries]
-    k = check_k(args.k)
+    k = check_positive_int("-k", args.k)
     if k > manifest["count"]:
         raise invalid("-k", k, f"at most the index size {manifest['count']}")
     check_options_against_index(args, manifest["model"])
