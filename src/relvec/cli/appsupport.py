@@ -4,6 +4,7 @@ the model an index names, reading pair files, checking output paths, writing out
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,8 @@ from typing import IO, Any
 
 from relvec.apps.atomic import replaced_atomically
 from relvec.errors import RelvecError
+from relvec.io.pairfiles import INPUT_FORMATS, chunks, count_lines, guess_format, iter_pairs, open_input
+from relvec.pairs import Pair
 
 
 def load_model(args: argparse.Namespace, model: Any = None, **extra: Any) -> Any:
@@ -64,6 +67,38 @@ def check_output_file(path: str, argument: str = "--output") -> Path:
     if target.is_dir():
         raise RelvecError(f"{argument} {path!r} is a folder; expected a file name")
     return target
+
+
+def add_pairs_input(parser: argparse.ArgumentParser) -> None:
+    """The PAIRS argument and its --input-format."""
+    parser.add_argument("pairs", metavar="PAIRS", help="pairs file (.tsv or .jsonl), or '-' for stdin")
+    parser.add_argument(
+        "--input-format",
+        choices=INPUT_FORMATS,
+        help="the format of PAIRS: tsv or jsonl (default: from the suffix, or sniffed)",
+    )
+
+
+def pairs_format(args: argparse.Namespace) -> str | None:
+    """``--input-format``, else the format PAIRS's suffix names; ``None`` for stdin (sniffed from its first line)."""
+    return args.input_format or (None if args.pairs == "-" else guess_format(args.pairs, INPUT_FORMATS, "PAIRS"))
+
+
+@contextmanager
+def pair_chunks(args: argparse.Namespace, chunk_size: int) -> Iterator[tuple[int | None, Iterator[list[Pair]]]]:
+    """Open PAIRS and yield a progress total (its line count; ``None`` for stdin) and its pairs in chunks.
+
+    The first chunk is parsed before the block runs, that is before any model loads, so a bad or empty file
+    fails fast.
+    """
+    fmt = pairs_format(args)
+    with open_input(args.pairs) as (stream, name):
+        total = None if args.pairs == "-" else count_lines(Path(args.pairs))
+        pending = chunks(iter_pairs(stream, fmt, name), chunk_size)
+        first = next(pending, [])
+        if not first:
+            raise RelvecError(f"PAIRS {args.pairs!r} holds no pairs")
+        yield total, itertools.chain([first], pending)
 
 
 def add_quiet(parser: argparse.ArgumentParser) -> None:

@@ -27,10 +27,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "difference pooling, the configuration bench/completion.py measured."
         ),
     )
-    parser.add_argument("words", nargs=3, metavar="WORD", help="A B C")
+    parser.add_argument("words", nargs=3, metavar="WORD", help="the three words A B C of A : B :: C : ?")
     parser.add_argument("-k", type=int, default=10, help="completions to print (default 10)")
     parser.add_argument(
-        "--candidates", type=int, default=DEFAULT_CANDIDATES, help=f"3CosAdd candidates (default {DEFAULT_CANDIDATES})"
+        "--candidates",
+        type=int,
+        default=DEFAULT_CANDIDATES,
+        help=f"3CosAdd candidates re-ranked by relation similarity (default {DEFAULT_CANDIDATES})",
     )
     parser.add_argument(
         "--offset-weight",
@@ -50,7 +53,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="score only cos(r(A,B), r(C,D)); by default it is averaged with cos(r(A,C), r(B,D))",
     )
-    parser.add_argument("--json", action="store_true", help="a JSON object with every completion's scores")
+    parser.add_argument(
+        "--json", action="store_true", help="print a JSON object with every completion's scores instead of a table"
+    )
     add_encoder_options(parser)
     parser.set_defaults(run=run)
 

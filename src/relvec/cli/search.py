@@ -20,9 +20,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("index", metavar="INDEX", help="index folder (relvec index build)")
     parser.add_argument("queries", nargs="+", metavar="QUERY", help="'head:tail', e.g. paris:france")
-    parser.add_argument("-k", type=int, default=10, help="pairs per query (default 10)")
+    parser.add_argument("-k", type=int, default=10, help="nearest pairs printed per query (default 10)")
     parser.add_argument("--exclude-shared-words", action="store_true", help="drop pairs sharing a word with the query")
-    parser.add_argument("--json", action="store_true", help="one JSON object per query")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per query instead of a table")
     add_encoder_options(parser)
     parser.set_defaults(run=run)
 

@@ -26,16 +26,26 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "pip install 'relvec[serve]'.",
     )
     add_encoder_options(parser)
-    parser.add_argument("--index", default=None, help="a search index folder: enables /search")
+    parser.add_argument(
+        "--index",
+        default=None,
+        help="a search index folder (relvec index build) built with the same model: enables /search",
+    )
     parser.add_argument(
         "--complete", action="store_true", help="enable /complete (analogy completion over GloVe's vocabulary)"
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="TCP port to listen on (default 8000)")
     limits = parser.add_argument_group("limits")
     limits.add_argument("--max-pairs", type=int, default=1024, help="pairs per request (default 1024; more: 413)")
-    limits.add_argument("--max-word-length", type=int, default=100, help="characters per word (default 100; 422)")
-    limits.add_argument("--max-body-bytes", type=int, default=1_048_576, help="request body (default 1 MiB; 413)")
+    limits.add_argument(
+        "--max-word-length", type=int, default=100, help="characters per word (default 100; longer: 422)"
+    )
+    limits.add_argument(
+        "--max-body-bytes", type=int, default=1_048_576, help="bytes per request body (default 1 MiB; more: 413)"
+    )
     limits.add_argument("--max-k", type=int, default=1000, help="largest k for /search and /complete (default 1000)")
     batching = parser.add_argument_group("batching")
     batching.add_argument("--no-batching", action="store_true", help="encode every request on its own")
@@ -43,7 +53,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     batching.add_argument(
         "--batch-wait-ms", type=float, default=2.0, help="how long a request waits for others to join (default 2)"
     )
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="CPU threads torch uses for the model (default: torch's own choice)"
+    )
     parser.add_argument(
         "--cors-origin", action="append", default=[], help="allow browser calls from this origin (repeatable)"
     )
