@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from relvec.apps.queries import unit_rows
-from relvec.errors import RelvecError, check_positive_int, invalid
+from relvec.errors import RelvecError, check_bool, check_number, check_positive_int, invalid
 from relvec.pairs import check_word
 
 #: 3CosAdd candidates re-ranked per question.
@@ -125,12 +125,8 @@ class AnalogyCompleter:
         self.encoder = encoder
         self.static = static
         self.candidates = check_positive_int("candidates", candidates)
-        if isinstance(offset_weight, bool) or not isinstance(offset_weight, (int, float)) or offset_weight < 0:
-            raise invalid("offset_weight", offset_weight, "a number >= 0")
-        self.offset_weight = float(offset_weight)
-        if not isinstance(symmetric, bool):
-            raise invalid("symmetric", symmetric, "True or False")
-        self.symmetric = symmetric
+        self.offset_weight = check_number("offset_weight", offset_weight, low=0)
+        self.symmetric = check_bool("symmetric", symmetric)
 
     def check_question(self, question: Any, argument: str = "question") -> Question:
         """The question's three words as the vocabulary spells them (looked up as given, then lowercased)."""

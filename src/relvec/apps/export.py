@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
 
+from relvec.apps.atomic import replaced_atomically
 from relvec.errors import check_choice
 
 FORMATS = ("word2vec", "word2vec-binary")
@@ -35,21 +34,14 @@ def export_word2vec(index: Any, path: str | os.PathLike[str], *, fmt: str = "wor
     keys: dict[str, int] = {}
     for row, (head, tail) in enumerate(index.pairs):
         keys.setdefault(word2vec_key(head, tail), row)
-    target = Path(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(f"{len(keys)} {index.dim}\n".encode())
-            for key, row in keys.items():
-                if fmt == "word2vec":
-                    # Python's shortest repr of each float32 value reads back to the same float32.
-                    handle.write((key + " " + " ".join(map(repr, vectors[row].tolist())) + "\n").encode())
-                else:  # gensim's binary layout: key, a space, the float32 bytes
-                    handle.write(key.encode() + b" " + vectors[row].astype("<f4").tobytes())
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    with replaced_atomically(path) as temporary, temporary.open("wb") as handle:
+        handle.write(f"{len(keys)} {index.dim}\n".encode())
+        for key, row in keys.items():
+            if fmt == "word2vec":
+                # Python's shortest repr of each float32 value reads back to the same float32.
+                handle.write((key + " " + " ".join(map(repr, vectors[row].tolist())) + "\n").encode())
+            else:  # gensim's binary layout: key, a space, the float32 bytes
+                handle.write(key.encode() + b" " + vectors[row].astype("<f4").tobytes())
     return len(keys), len(index) - len(keys)
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
+from relvec.apps.atomic import replaced_atomically
 from relvec.errors import RelvecError, invalid
 from relvec.io.pairfiles import _parse_line, _text
 from relvec.pairs import Pair
@@ -97,9 +97,31 @@ def draw_map(
     if fmt not in ("png", "svg", "pdf", "jpg", "jpeg"):
         raise invalid("--output", str(output), "a .png, .svg, .pdf or .jpg file")
     annotate = len(points) <= ANNOTATE_UP_TO if annotate is None else annotate
+    figure, axes = plt.subplots(figsize=(11, 8) if labels is not None else (9, 8), dpi=110)
+    try:
+        _scatter(axes, points, labels, annotate)
+        if annotate:
+            for (x, y), (head, tail) in zip(points, pairs, strict=True):
+                axes.annotate(
+                    f"{head}:{tail}", (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, alpha=0.8
+                )
+        axes.set_title(title or f"relation map: {len(points)} pairs (t-SNE of relation vectors, cosine)")
+        axes.set_xticks([])
+        axes.set_yticks([])
+        figure.tight_layout()
+        with replaced_atomically(target) as temporary:
+            figure.savefig(temporary, format=fmt)
+    finally:
+        plt.close(figure)
+    return target
+
+
+def _scatter(axes: Any, points: np.ndarray, labels: Sequence[str] | None, annotate: bool) -> None:
+    """The points (n, 2), one colour per label in order of first appearance, with a legend of the labels."""
+    import matplotlib.pyplot as plt  # draw_map has chosen the Agg backend
+
     names = list(dict.fromkeys(labels)) if labels is not None else [None]
     colours = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
-    figure, axes = plt.subplots(figsize=(11, 8) if labels is not None else (9, 8), dpi=110)
     for number, name in enumerate(names):
         chosen = np.array([labels[i] == name for i in range(len(points))]) if labels is not None else slice(None)
         axes.scatter(
@@ -111,34 +133,16 @@ def draw_map(
             alpha=0.85,
             edgecolors="none",
         )
-    if annotate:
-        for (x, y), (head, tail) in zip(points, pairs, strict=True):
-            axes.annotate(f"{head}:{tail}", (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, alpha=0.8)
     if labels is not None:
-        columns = 1 if len(names) <= 25 else 2
         axes.legend(
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
             fontsize=8,
-            ncol=columns,
+            ncol=1 if len(names) <= 25 else 2,
             frameon=False,
             markerscale=1.5,
             title=f"{len(names)} labels",
         )
-    axes.set_title(title or f"relation map: {len(points)} pairs (t-SNE of relation vectors, cosine)")
-    axes.set_xticks([])
-    axes.set_yticks([])
-    figure.tight_layout()
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
-    os.close(descriptor)
-    try:
-        figure.savefig(temporary, format=fmt)
-        os.replace(temporary, target)
-    finally:
-        plt.close(figure)
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return target
 
 
 def relation_map(

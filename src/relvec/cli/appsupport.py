@@ -1,18 +1,20 @@
 """What the application subcommands (index, search, similarity, complete, label, map, export) share: loading
-the model an index names, reading pair files whole, checking k and output paths."""
+the model an index names, reading pair files, checking output paths, writing output files atomically."""
 
 from __future__ import annotations
 
 import argparse
-import os
+import itertools
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from relvec.errors import RelvecError, invalid
+from relvec.apps.atomic import replaced_atomically
+from relvec.errors import RelvecError
+from relvec.io.pairfiles import INPUT_FORMATS, chunks, count_lines, guess_format, iter_pairs, open_input
+from relvec.pairs import Pair
 
 
 def load_model(args: argparse.Namespace, model: Any = None, **extra: Any) -> Any:
@@ -49,12 +51,6 @@ def check_options_against_index(args: argparse.Namespace, model: dict[str, Any])
     args.template, args.pooling, args.normalize = model["template"], model["pooling"], model["normalize"]
 
 
-def check_k(k: Any, argument: str = "-k") -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise invalid(argument, k, "a positive integer")
-    return k
-
-
 def check_output_file(path: str, argument: str = "--output") -> Path:
     target = Path(path)
     if not target.resolve().parent.is_dir():
@@ -62,6 +58,38 @@ def check_output_file(path: str, argument: str = "--output") -> Path:
     if target.is_dir():
         raise RelvecError(f"{argument} {path!r} is a folder; expected a file name")
     return target
+
+
+def add_pairs_input(parser: argparse.ArgumentParser) -> None:
+    """The PAIRS argument and its --input-format."""
+    parser.add_argument("pairs", metavar="PAIRS", help="pairs file (.tsv or .jsonl), or '-' for stdin")
+    parser.add_argument(
+        "--input-format",
+        choices=INPUT_FORMATS,
+        help="the format of PAIRS: tsv or jsonl (default: from the suffix, or sniffed)",
+    )
+
+
+def pairs_format(args: argparse.Namespace) -> str | None:
+    """``--input-format``, else the format PAIRS's suffix names; ``None`` for stdin (sniffed from its first line)."""
+    return args.input_format or (None if args.pairs == "-" else guess_format(args.pairs, INPUT_FORMATS, "PAIRS"))
+
+
+@contextmanager
+def pair_chunks(args: argparse.Namespace, chunk_size: int) -> Iterator[tuple[int | None, Iterator[list[Pair]]]]:
+    """Open PAIRS and yield a progress total (its line count; ``None`` for stdin) and its pairs in chunks.
+
+    The first chunk is parsed before the block runs, that is before any model loads, so a bad or empty file
+    fails fast.
+    """
+    fmt = pairs_format(args)
+    with open_input(args.pairs) as (stream, name):
+        total = None if args.pairs == "-" else count_lines(Path(args.pairs))
+        pending = chunks(iter_pairs(stream, fmt, name), chunk_size)
+        first = next(pending, [])
+        if not first:
+            raise RelvecError(f"PAIRS {args.pairs!r} holds no pairs")
+        yield total, itertools.chain([first], pending)
 
 
 def add_quiet(parser: argparse.ArgumentParser) -> None:
@@ -74,12 +102,5 @@ def text_output(path: str | None) -> Iterator[IO[str]]:
     if path is None:
         yield sys.stdout
         return
-    target = check_output_file(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            yield handle
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    with replaced_atomically(check_output_file(path)) as temporary, temporary.open("w", encoding="utf-8") as handle:
+        yield handle

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from relvec.cli.appsupport import check_k, load_model
+from relvec.cli.appsupport import load_model
 from relvec.cli.options import add_encoder_options
-from relvec.errors import invalid
+from relvec.errors import check_number, check_positive_int, invalid
 
 #: The configuration bench/completion.py measured, used when no encoder option is given.
 MEASURED = {"model": "all-MiniLM-L6-v2", "template": "c", "pooling": "difference"}
@@ -27,10 +27,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "difference pooling, the configuration bench/completion.py measured."
         ),
     )
-    parser.add_argument("words", nargs=3, metavar="WORD", help="A B C")
+    parser.add_argument("words", nargs=3, metavar="WORD", help="the three words A B C of A : B :: C : ?")
     parser.add_argument("-k", type=int, default=10, help="completions to print (default 10)")
     parser.add_argument(
-        "--candidates", type=int, default=DEFAULT_CANDIDATES, help=f"3CosAdd candidates (default {DEFAULT_CANDIDATES})"
+        "--candidates",
+        type=int,
+        default=DEFAULT_CANDIDATES,
+        help=f"3CosAdd candidates re-ranked by relation similarity (default {DEFAULT_CANDIDATES})",
     )
     parser.add_argument(
         "--offset-weight",
@@ -50,7 +53,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="score only cos(r(A,B), r(C,D)); by default it is averaged with cos(r(A,C), r(B,D))",
     )
-    parser.add_argument("--json", action="store_true", help="a JSON object with every completion's scores")
+    parser.add_argument(
+        "--json", action="store_true", help="print a JSON object with every completion's scores instead of a table"
+    )
     add_encoder_options(parser)
     parser.set_defaults(run=run)
 
@@ -58,13 +63,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from relvec.apps.complete import AnalogyCompleter, glove_keyed_vectors, read_vocabulary
 
-    k = check_k(args.k)
+    k = check_positive_int("-k", args.k)
     if args.candidates < k:
         raise invalid("--candidates", args.candidates, f"at least -k ({k})")
-    if args.offset_weight < 0:
-        raise invalid("--offset-weight", args.offset_weight, "a number >= 0")
+    check_number("--offset-weight", args.offset_weight, low=0)
     vocabulary = read_vocabulary(args.vocabulary) if args.vocabulary else None
-    check_k(args.vocab_size, "--vocab-size")
+    check_positive_int("--vocab-size", args.vocab_size)
     static = glove_keyed_vectors(args.vocab_size, vocabulary)
     if args.model is None and args.template is None and args.pooling is None:
         args.model, args.template, args.pooling = MEASURED["model"], MEASURED["template"], MEASURED["pooling"]

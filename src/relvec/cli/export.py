@@ -16,8 +16,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "(gensim: KeyedVectors.load_word2vec_format(FILE), binary=True for word2vec-binary).",
     )
     parser.add_argument("index", metavar="INDEX", help="index folder (relvec index build)")
-    parser.add_argument("--format", default="word2vec", help="word2vec (text, default) or word2vec-binary")
-    parser.add_argument("-o", "--output", required=True, help="file to write")
+    parser.add_argument(
+        "--format", default="word2vec", help="the file format: word2vec (text, default) or word2vec-binary"
+    )
+    parser.add_argument("-o", "--output", required=True, help="file to write the keys and vectors to")
     parser.set_defaults(run=run)
 
 

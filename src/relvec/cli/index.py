@@ -6,18 +6,10 @@ import argparse
 import itertools
 from pathlib import Path
 
-from relvec.cli.appsupport import add_quiet, load_model
+from relvec.cli.appsupport import add_pairs_input, add_quiet, load_model, pair_chunks
 from relvec.cli.options import add_encoder_options
 from relvec.errors import RelvecError, check_positive_int
-from relvec.io.pairfiles import (
-    DEFAULT_CHUNK_SIZE,
-    INPUT_FORMATS,
-    chunks,
-    count_lines,
-    guess_format,
-    iter_pairs,
-    open_input,
-)
+from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -34,17 +26,42 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Embed PAIRS (TSV 'head<TAB>tail' or JSONL; '-' for stdin), streaming, into the index folder "
         "INDEX, written atomically: the FAISS index, the pairs, the model's identity and a format version.",
     )
-    build.add_argument("pairs", metavar="PAIRS", help="pairs file (.tsv or .jsonl), or '-' for stdin")
+    add_pairs_input(build)
     build.add_argument("-o", "--output", required=True, metavar="INDEX", help="index folder to create")
-    build.add_argument("--input-format", choices=INPUT_FORMATS, help="default: from the suffix, or sniffed")
-    build.add_argument("--kind", default="flat", help="flat (exact, default), hnsw or ivf (approximate, for big sets)")
-    build.add_argument("--hnsw-m", type=int, default=32, help="HNSW links per node (default 32)")
-    build.add_argument("--ef-construction", type=int, default=80, help="HNSW build candidate list (default 80)")
-    build.add_argument("--ef-search", type=int, default=128, help="HNSW search candidate list (default 128)")
-    build.add_argument("--nlist", type=int, default=None, help="IVF lists (default 4*sqrt(training vectors))")
-    build.add_argument("--nprobe", type=int, default=16, help="IVF lists visited per query (default 16)")
+    build.add_argument(
+        "--kind",
+        default="flat",
+        help="the FAISS index: flat (exact, default), hnsw or ivf (approximate, faster on big sets)",
+    )
+    build.add_argument(
+        "--hnsw-m",
+        type=int,
+        default=32,
+        help="HNSW: links per node; more is better recall and more memory (default 32)",
+    )
+    build.add_argument(
+        "--ef-construction", type=int, default=80, help="HNSW: candidate list while building (default 80)"
+    )
+    build.add_argument(
+        "--ef-search",
+        type=int,
+        default=128,
+        help="HNSW: candidate list while searching; more is better recall, slower (default 128)",
+    )
+    build.add_argument(
+        "--nlist",
+        type=int,
+        default=None,
+        help="IVF: inverted lists the vectors are split into (default 4*sqrt(training vectors))",
+    )
+    build.add_argument(
+        "--nprobe",
+        type=int,
+        default=16,
+        help="IVF: lists visited per query; more is better recall, slower (default 16)",
+    )
     build.add_argument("--overwrite", action="store_true", help="replace INDEX if it exists")
-    build.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="pairs embedded together")
+    build.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="pairs read and embedded together")
     add_encoder_options(build)
     add_quiet(build)
     build.set_defaults(run=run_build)
@@ -69,17 +86,10 @@ def run_build(args: argparse.Namespace) -> int:
         raise RelvecError(f"--output {args.output!r} already exists; choose another or pass --overwrite")
     if not output.resolve().parent.is_dir():
         raise RelvecError(f"--output {args.output!r}: its parent folder does not exist")
-    from_stdin = args.pairs == "-"
-    fmt = args.input_format or (None if from_stdin else guess_format(args.pairs, INPUT_FORMATS, "PAIRS"))
-    with open_input(args.pairs) as (stream, name):
-        total = None if from_stdin else count_lines(Path(args.pairs))
-        pending = chunks(iter_pairs(stream, fmt, name), args.chunk_size)
-        first = next(pending, [])  # parsed before the model loads, so a bad file fails fast
-        if not first:
-            raise RelvecError(f"PAIRS {args.pairs!r} holds no pairs")
+    with pair_chunks(args, args.chunk_size) as (total, pending):
         encoder = load_model(args, chunk_size=args.chunk_size)
         with tqdm(total=total, unit="pair", desc="indexing", disable=args.quiet, dynamic_ncols=True) as bar:
-            pairs = itertools.chain(first, itertools.chain.from_iterable(pending))
+            pairs = itertools.chain.from_iterable(pending)
             index = RelationIndex.build(encoder, pairs, options, chunk_size=args.chunk_size, progress=bar)
     index.save(output, overwrite=args.overwrite)
     if not args.quiet:

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
-from pathlib import Path
 
-from relvec.cli.appsupport import add_quiet, check_output_file, load_model, text_output
+from relvec.cli.appsupport import add_pairs_input, add_quiet, check_output_file, load_model, pair_chunks, text_output
 from relvec.cli.options import add_encoder_options
-from relvec.errors import RelvecError
-from relvec.io.pairfiles import (
-    DEFAULT_CHUNK_SIZE,
-    INPUT_FORMATS,
-    chunks,
-    count_lines,
-    guess_format,
-    iter_pairs,
-    open_input,
-)
+from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE, guess_format
 
 OUTPUT_FORMATS = ("tsv", "jsonl")
 
@@ -31,10 +20,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "of its example pairs) is nearest, with the cosine as score. RELATIONS: JSONL lines "
         '{"relation": NAME, "pairs": [[head, tail], ...]}. Output: head, tail, relation, score.',
     )
-    parser.add_argument("pairs", metavar="PAIRS", help="pairs file (.tsv or .jsonl), or '-' for stdin")
-    parser.add_argument("--relations", required=True, metavar="RELATIONS", help="JSONL file of relations")
-    parser.add_argument("-o", "--output", default=None, help="output file (.tsv or .jsonl); default TSV on stdout")
-    parser.add_argument("--input-format", choices=INPUT_FORMATS, help="default: from the suffix, or sniffed")
+    add_pairs_input(parser)
+    parser.add_argument(
+        "--relations",
+        required=True,
+        metavar="RELATIONS",
+        help='JSONL file of relations, one {"relation": NAME, "pairs": [[head, tail], ...]} per line',
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="output file (.tsv or .jsonl), written when complete (default: TSV on stdout)",
+    )
     add_encoder_options(parser)
     add_quiet(parser)
     parser.set_defaults(run=run)
@@ -50,20 +48,13 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         output_format = guess_format(args.output, OUTPUT_FORMATS, "--output")
         check_output_file(args.output)
-    from_stdin = args.pairs == "-"
-    fmt = args.input_format or (None if from_stdin else guess_format(args.pairs, INPUT_FORMATS, "PAIRS"))
-    with open_input(args.pairs) as (stream, name):
-        total = None if from_stdin else count_lines(Path(args.pairs))
-        pending = chunks(iter_pairs(stream, fmt, name), DEFAULT_CHUNK_SIZE)
-        first = next(pending, [])  # parsed before the model loads, so a bad file fails fast
-        if not first:
-            raise RelvecError(f"PAIRS {args.pairs!r} holds no pairs")
+    with pair_chunks(args, DEFAULT_CHUNK_SIZE) as (total, pending):
         labeller = RelationLabeller(load_model(args), relations)
         with (
             text_output(args.output) as handle,
             tqdm(total=total, unit="pair", desc="labelling", disable=args.quiet, dynamic_ncols=True) as bar,
         ):
-            for chunk in itertools.chain([first], pending):
+            for chunk in pending:
                 for label in labeller.label(chunk):
                     handle.write(_line(label, output_format))
                 bar.update(len(chunk))

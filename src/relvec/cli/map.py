@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from relvec.cli.appsupport import check_output_file, load_model
+from relvec.cli.appsupport import add_pairs_input, check_output_file, load_model, pairs_format
 from relvec.cli.options import add_encoder_options
 from relvec.errors import RelvecError, check_positive_int
-from relvec.io.pairfiles import INPUT_FORMATS, guess_format, open_input
+from relvec.io.pairfiles import open_input
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -18,14 +18,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Embed the pairs of PAIRS, project their relation vectors to 2-D with t-SNE (cosine) and draw "
         "them, coloured by the labels in COLUMN (a column number for TSV, e.g. 3; a key for JSONL objects).",
     )
-    parser.add_argument("pairs", metavar="PAIRS", help="pairs file (.tsv or .jsonl), or '-' for stdin")
-    parser.add_argument("-o", "--output", required=True, help="image file (.png, .svg, .pdf)")
-    parser.add_argument("--labels", default=None, metavar="COLUMN", help="column number (TSV) or key (JSONL)")
-    parser.add_argument("--input-format", choices=INPUT_FORMATS, help="default: from the suffix, or sniffed")
-    parser.add_argument("--sample", type=int, default=None, help="draw this many pairs, chosen at random (seed 0)")
+    add_pairs_input(parser)
+    parser.add_argument("-o", "--output", required=True, help="image file to draw (.png, .svg, .pdf or .jpg)")
+    parser.add_argument(
+        "--labels",
+        default=None,
+        metavar="COLUMN",
+        help="colour the points by this column number (TSV) or key (JSONL objects)",
+    )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        help="draw this many pairs, chosen at random with seed 0 (default: all of them)",
+    )
     words = parser.add_mutually_exclusive_group()
-    words.add_argument("--words", dest="annotate", action="store_true", default=None, help="write every pair's words")
-    words.add_argument("--no-words", dest="annotate", action="store_false", help="no words (default above 60 pairs)")
+    words.add_argument(
+        "--words",
+        dest="annotate",
+        action="store_true",
+        default=None,
+        help="write each pair's words beside its point (default: up to 60 pairs)",
+    )
+    words.add_argument(
+        "--no-words", dest="annotate", action="store_false", help="no words beside the points (default above 60 pairs)"
+    )
     add_encoder_options(parser)
     parser.set_defaults(run=run)
 
@@ -38,8 +55,7 @@ def run(args: argparse.Namespace) -> int:
     check_output_file(args.output)
     if args.sample is not None:
         check_positive_int("--sample", args.sample)
-    from_stdin = args.pairs == "-"
-    fmt = args.input_format or (None if from_stdin else guess_format(args.pairs, INPUT_FORMATS, "PAIRS"))
+    fmt = pairs_format(args)
     with open_input(args.pairs) as (stream, name):
         if fmt is None:  # stdin: sniff from the first line, as relvec embed does
             lines = stream.read().splitlines(keepends=True)

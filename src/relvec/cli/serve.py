@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from relvec.cli.options import add_encoder_options, encoder_from_args
-from relvec.errors import RelvecError, check_positive_int, invalid
+from relvec.errors import RelvecError, check_int, check_number, check_positive_int
+
+if TYPE_CHECKING:  # the serve extra may be missing; run() says so before anything needs it
+    from relvec.serve import Backends, ServeSettings
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -21,16 +26,26 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "pip install 'relvec[serve]'.",
     )
     add_encoder_options(parser)
-    parser.add_argument("--index", default=None, help="a search index folder: enables /search")
+    parser.add_argument(
+        "--index",
+        default=None,
+        help="a search index folder (relvec index build) built with the same model: enables /search",
+    )
     parser.add_argument(
         "--complete", action="store_true", help="enable /complete (analogy completion over GloVe's vocabulary)"
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="TCP port to listen on (default 8000)")
     limits = parser.add_argument_group("limits")
     limits.add_argument("--max-pairs", type=int, default=1024, help="pairs per request (default 1024; more: 413)")
-    limits.add_argument("--max-word-length", type=int, default=100, help="characters per word (default 100; 422)")
-    limits.add_argument("--max-body-bytes", type=int, default=1_048_576, help="request body (default 1 MiB; 413)")
+    limits.add_argument(
+        "--max-word-length", type=int, default=100, help="characters per word (default 100; longer: 422)"
+    )
+    limits.add_argument(
+        "--max-body-bytes", type=int, default=1_048_576, help="bytes per request body (default 1 MiB; more: 413)"
+    )
     limits.add_argument("--max-k", type=int, default=1000, help="largest k for /search and /complete (default 1000)")
     batching = parser.add_argument_group("batching")
     batching.add_argument("--no-batching", action="store_true", help="encode every request on its own")
@@ -38,7 +53,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     batching.add_argument(
         "--batch-wait-ms", type=float, default=2.0, help="how long a request waits for others to join (default 2)"
     )
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="CPU threads torch uses for the model (default: torch's own choice)"
+    )
     parser.add_argument(
         "--cors-origin", action="append", default=[], help="allow browser calls from this origin (repeatable)"
     )
@@ -54,21 +71,45 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        import uvicorn
+    _require_serve_extra()
+    _check_server_args(args)
+    settings = settings_from_args(args)
+    # "not available" is said now, not after the model loads
+    open_index, make_completer = _index_opener(args.index), _completer_maker(args.complete)
+    _warn_if_open_to_all(args.host, settings)
+    _configure_logging(args.quiet)
 
-        from relvec.serve import API_KEY_ENV, Backends, ServeSettings, create_app
+    import torch
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)  # once, before the model thread starts
+    _serve(args, _backends_loader(args, open_index, make_completer), settings)
+    return 0
+
+
+def _require_serve_extra() -> None:
+    try:
+        import uvicorn  # noqa: F401
+
+        import relvec.serve  # noqa: F401
     except ImportError as error:
         missing = f"relvec serve needs the serve extra ({error.name} is missing): pip install 'relvec[serve]'"
         raise RelvecError(missing) from error
 
-    if not 0 <= args.port <= 65535 or isinstance(args.port, bool):
-        raise invalid("--port", args.port, "a port number from 0 to 65535")
+
+def _check_server_args(args: argparse.Namespace) -> None:
+    """The options that go to uvicorn and torch rather than into :class:`ServeSettings`."""
+    check_int("--port", args.port, minimum=0, maximum=65535, expected="a port number from 0 to 65535")
     if args.threads is not None:
         check_positive_int("--threads", args.threads)
-    if args.graceful_timeout < 0:
-        raise invalid("--graceful-timeout", args.graceful_timeout, "a number of seconds, 0 or more")
-    settings = ServeSettings(
+    check_number("--graceful-timeout", args.graceful_timeout, low=0, expected="a number of seconds, 0 or more")
+
+
+def settings_from_args(args: argparse.Namespace) -> ServeSettings:
+    """The service's :class:`~relvec.serve.ServeSettings` from the options; the API key from $RELVEC_API_KEY."""
+    from relvec.serve import API_KEY_ENV, ServeSettings
+
+    return ServeSettings(
         max_pairs=args.max_pairs,
         max_word_length=args.max_word_length,
         max_body_bytes=args.max_body_bytes,
@@ -79,34 +120,46 @@ def run(args: argparse.Namespace) -> int:
         api_key=os.environ.get(API_KEY_ENV) or None,
         cors_origins=tuple(args.cors_origin),
     )
-    # "not available" is said now, not after the model loads
-    open_index, make_completer = _index_opener(args.index), _completer_maker(args.complete)
-    if not _is_loopback(args.host) and settings.api_key is None:
+
+
+def _warn_if_open_to_all(host: str, settings: ServeSettings) -> None:
+    from relvec.serve import API_KEY_ENV
+
+    if not _is_loopback(host) and settings.api_key is None:
         print(
-            f"relvec serve: warning: listening on {args.host} without an API key; anyone who can reach it can use "
+            f"relvec serve: warning: listening on {host} without an API key; anyone who can reach it can use "
             f"it (set ${API_KEY_ENV})",
             file=sys.stderr,
         )
 
-    import logging
 
-    import torch
-
+def _configure_logging(quiet: bool) -> None:
     # uvicorn configures its own loggers only; the service's own lines (ready, loading failed) go beside them.
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
     service_log = logging.getLogger("relvec.serve")
     service_log.addHandler(handler)
-    service_log.setLevel(logging.WARNING if args.quiet else logging.INFO)
+    service_log.setLevel(logging.WARNING if quiet else logging.INFO)
 
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)  # once, before the model thread starts
+
+def _backends_loader(args: argparse.Namespace, open_index: Any, make_completer: Any) -> Callable[[], Backends]:
+    """What the service runs on its model thread at start-up: the encoder, then the index and completer."""
+    from relvec.serve import Backends
 
     def load() -> Backends:
         encoder = encoder_from_args(args)
         index = open_index(encoder) if open_index is not None else None
         completer = make_completer(encoder) if make_completer is not None else None
         return Backends(encoder, index, completer)
+
+    return load
+
+
+def _serve(args: argparse.Namespace, load: Callable[[], Backends], settings: ServeSettings) -> None:
+    """Run uvicorn until it is stopped; a failure to load the model stops it and is raised here."""
+    import uvicorn
+
+    from relvec.serve import create_app
 
     failures: list[BaseException] = []
 
@@ -129,7 +182,6 @@ def run(args: argparse.Namespace) -> int:
     if failures:
         error = failures[0]
         raise error if isinstance(error, RelvecError) else RelvecError(f"loading failed: {error}") from error
-    return 0
 
 
 def _is_loopback(host: str) -> bool:

@@ -18,7 +18,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "vectors (1 = the same relation).",
     )
     parser.add_argument("pairs", nargs="+", metavar="PAIR", help="'head:tail', e.g. paris:france")
-    parser.add_argument("--json", action="store_true", help="a JSON object: the pairs and the matrix")
+    parser.add_argument(
+        "--json", action="store_true", help="print a JSON object (the pairs and the matrix) instead of a table"
+    )
     add_encoder_options(parser)
     parser.set_defaults(run=run)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from relvec.errors import check_positive_int, invalid
+from relvec.errors import check_bool, check_number, check_positive_int, invalid
 
 #: The environment variable holding the API key; when set (non-empty), every route but /health needs it.
 API_KEY_ENV = "RELVEC_API_KEY"
@@ -41,10 +41,9 @@ class ServeSettings:
     def __post_init__(self) -> None:
         for name in ("max_pairs", "max_word_length", "max_body_bytes", "max_k", "max_batch"):
             check_positive_int(name, getattr(self, name))
-        wait = self.max_wait_ms
-        if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not 0 <= wait <= 1000:
-            raise invalid("max_wait_ms", wait, "a number of milliseconds from 0 to 1000")
-        if not isinstance(self.batching, bool):
-            raise invalid("batching", self.batching, "True or False")
+        check_number(
+            "max_wait_ms", self.max_wait_ms, low=0, high=1000, expected="a number of milliseconds from 0 to 1000"
+        )
+        check_bool("batching", self.batching)
         if self.api_key is not None and (not isinstance(self.api_key, str) or not self.api_key):
             raise invalid("api_key", self.api_key, "a non-empty string, or None for no key")

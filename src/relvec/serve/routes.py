@@ -1,0 +1,172 @@
+"""The service's routes, one function per group: status (/health, /info), vectors (/embed, /similarity,
+/analogy) and lookups (/search, /complete, which need an index or a completer).
+
+Every route checks the request against the operator's limits before any model work, then encodes through
+the service's batcher so that all model calls run on the one model thread.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from relvec import __version__
+from relvec.pairs import Pair
+from relvec.serve.backends import Backends, completion, search_hit
+from relvec.serve.http_errors import RequestError
+from relvec.serve.schemas import (
+    AnalogyRequest,
+    AnalogyResponse,
+    BatchingInfo,
+    CompleteRequest,
+    CompleteResponse,
+    EmbedRequest,
+    EmbedResponse,
+    ErrorResponse,
+    HealthResponse,
+    InfoResponse,
+    LimitsInfo,
+    SearchRequest,
+    SearchResponse,
+    SimilarityRequest,
+    SimilarityResponse,
+)
+from relvec.serve.service import Service
+from relvec.serve.settings import ServeSettings
+from relvec.tasks.analogy import analogy_scores, predict
+from relvec.tasks.vectors import unit_rows
+
+
+def add_routes(app: FastAPI, service: Service) -> None:
+    """Every route of the service."""
+    add_status_routes(app, service)
+    add_vector_routes(app, service)
+    add_lookup_routes(app, service)
+
+
+def add_status_routes(app: FastAPI, service: Service) -> None:
+    """GET /health and GET /info."""
+
+    @app.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
+    async def health() -> Any:
+        """200 once the model is loaded; 503 while it loads or if loading failed. Never needs the API key."""
+        status = service.status
+        return JSONResponse({"status": status}, 200 if status == "ok" else 503)
+
+    @app.get("/info", response_model=InfoResponse)
+    async def info() -> Any:
+        """The model and the service's settings."""
+        return info_response(service.ready(), service.settings)
+
+
+def add_vector_routes(app: FastAPI, service: Service) -> None:
+    """POST /embed, /similarity and /analogy: relation vectors and their cosines."""
+    batcher = service.batcher
+
+    @app.post("/embed", response_model=EmbedResponse)
+    async def embed(request: EmbedRequest) -> Any:
+        """Pairs in, one relation vector (dim,) per pair out, in request order."""
+        backends = service.ready()
+        service.check_pairs(pairs=request.pairs)
+        vectors = await batcher.encode(list(request.pairs))
+        if request.normalize:
+            vectors = unit_rows(vectors)
+        return {"model": str(backends.encoder.source), "dim": backends.encoder.dim, "vectors": vectors.tolist()}
+
+    @app.post("/similarity", response_model=SimilarityResponse, response_model_exclude_none=True)
+    async def similarity(request: SimilarityRequest) -> Any:
+        """Cosines: every pair against every other (``pairs``), or ``query`` against each of ``candidates``."""
+        service.ready()
+        if request.pairs is not None:
+            service.check_pairs(pairs=request.pairs)
+            unit = unit_rows(await batcher.encode(list(request.pairs)))
+            return {"matrix": (unit @ unit.T).tolist()}
+        service.check_pairs(query=[request.query], candidates=request.candidates)
+        unit = unit_rows(await batcher.encode([request.query, *request.candidates]))
+        scores = unit[1:] @ unit[0]
+        return {"scores": scores.tolist(), "best": predict(scores)}
+
+    @app.post("/analogy", response_model=AnalogyResponse)
+    async def analogy(request: AnalogyRequest) -> Any:
+        """Which choice is related like the stem? Cosine scoring as in ``relvec evaluate`` (same directions)."""
+        service.ready()
+        service.check_pairs(stem=[request.stem], choices=request.choices)
+        stem, choices = tuple(request.stem), [tuple(choice) for choice in request.choices]
+        needed = [stem, *choices]
+        if request.direction != "forward":
+            reversed_pairs = [(tail, head) for head, tail in needed]
+            needed = reversed_pairs if request.direction == "reverse" else needed + reversed_pairs
+        vectors = await batcher.encode(needed)
+        # analogy_scores wants an embedder and a question with an answer; the answer does not enter the scores.
+        question = SimpleNamespace(stem=stem, choices=choices, answer=0)
+        scores = analogy_scores(_Known(needed, vectors), [question], direction=request.direction)[0]
+        best = predict(scores)
+        return {"best": best, "best_choice": choices[best], "scores": scores.tolist()}
+
+
+def add_lookup_routes(app: FastAPI, service: Service) -> None:
+    """POST /search and /complete; each answers 409 when the service was started without its backend."""
+    batcher = service.batcher
+
+    @app.post("/search", response_model=SearchResponse, responses={409: {"model": ErrorResponse}})
+    async def search(request: SearchRequest) -> Any:
+        """The ``k`` stored pairs nearest each query pair; 409 when the service has no index."""
+        index = service.ready().index
+        if index is None:
+            raise RequestError(409, "index", None, "a service started with an index (relvec serve --index INDEX)")
+        service.check_pairs(pairs=request.pairs)
+        service.check_k(request.k)
+        results = await batcher.call(index.search, list(request.pairs), request.k)
+        return {"results": [[search_hit(hit) for hit in hits] for hits in results]}
+
+    @app.post("/complete", response_model=CompleteResponse, responses={409: {"model": ErrorResponse}})
+    async def complete(request: CompleteRequest) -> Any:
+        """Analogy completion ``a : b :: c : ?``; 409 when the service has no completer."""
+        completer = service.ready().completer
+        if completer is None:
+            raise RequestError(409, "completer", None, "a service started with a completer (relvec serve --complete)")
+        for name in ("a", "b", "c"):
+            service.check_word(name, getattr(request, name))
+        service.check_k(request.k)
+        found = await batcher.call(completer.complete, request.a, request.b, request.c, request.k)
+        return {"completions": [completion(item) for item in found]}
+
+
+def info_response(backends: Backends, settings: ServeSettings) -> InfoResponse:
+    """GET /info's answer: the loaded model's identity, which lookups are enabled, the limits and batching."""
+    encoder = backends.encoder
+    return InfoResponse(
+        version=__version__,
+        model=str(encoder.source),
+        dim=encoder.dim,
+        template=encoder.template.name or encoder.template.text,
+        pooling=encoder.pooling,
+        precision=encoder.precision,
+        normalize=bool(encoder.normalize),
+        search=backends.index is not None,
+        complete=backends.completer is not None,
+        limits=LimitsInfo(
+            max_pairs=settings.max_pairs,
+            max_word_length=settings.max_word_length,
+            max_body_bytes=settings.max_body_bytes,
+            max_k=settings.max_k,
+        ),
+        batching=BatchingInfo(
+            enabled=settings.batching, max_batch=settings.max_batch, max_wait_ms=settings.max_wait_ms
+        ),
+    )
+
+
+class _Known:
+    """An embedder over vectors already computed: ``encode`` looks each pair up."""
+
+    def __init__(self, pairs: list[Pair], vectors: np.ndarray) -> None:
+        self._rows = {pair: row for row, pair in enumerate(pairs)}
+        self._vectors = vectors
+
+    def encode(self, pairs: list[Pair]) -> np.ndarray:
+        return self._vectors[[self._rows[tuple(pair)] for pair in pairs]]
