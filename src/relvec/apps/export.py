@@ -11,8 +11,8 @@ import os
 import re
 from typing import Any
 
-from relvec.apps.atomic import replaced_atomically
 from relvec.errors import check_choice
+from relvec.io.outputs import replaced_atomically
 
 FORMATS = ("word2vec", "word2vec-binary")
 _SPACE = re.compile(r"\s+")

@@ -13,8 +13,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from relvec.apps.atomic import replaced_atomically
 from relvec.errors import RelvecError, invalid
+from relvec.io.outputs import replaced_atomically
 from relvec.io.pairfiles import _parse_line, _text
 from relvec.pairs import Pair
 

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from relvec.apps.atomic import replaced_atomically
 from relvec.errors import RelvecError
+from relvec.io.outputs import replaced_atomically
 from relvec.io.pairfiles import INPUT_FORMATS, chunks, count_lines, guess_format, iter_pairs, open_input
 from relvec.pairs import Pair
 
