@@ -8,7 +8,9 @@ import torch
 from relvec import RelationEncoder, RelvecError
 from relvec.cli import main
 from relvec.embedding.precision import resolve_precision
-from relvec.training.loop import CHECKPOINT, TrainConfig, TrainingInterrupted, train
+from relvec.training.config import TrainConfig
+from relvec.training.loop import TrainingInterrupted, train
+from relvec.training.run_folder import CHECKPOINT
 
 RELATIONS = {
     "capital": [("paris", "france"), ("tokyo", "japan"), ("rome", "italy"), ("berlin", "germany"), ("oslo", "norway")],
@@ -245,7 +247,8 @@ def test_checkpoint_random_state_round_trips_through_weights_only_loading(tmp_pa
 
     import numpy as np
 
-    from relvec.training.loop import _random_state, _set_random_state
+    from relvec.training.randomness import random_state as _random_state
+    from relvec.training.randomness import set_random_state as _set_random_state
 
     random.seed(1)
     np.random.seed(2)

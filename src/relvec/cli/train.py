@@ -92,7 +92,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def config_from_args(args: argparse.Namespace):
     from relvec.errors import check_choice
-    from relvec.training.loop import RECIPES, TrainConfig
+    from relvec.training.config import RECIPES, TrainConfig
 
     values = dict(RECIPES[check_choice("--recipe", args.recipe, RECIPES)])
     if args.config:
