@@ -18,7 +18,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from relvec.tasks.analogy import analogy_accuracy
 from relvec.training.config import TrainConfig
 from relvec.training.randomness import random_state, seed_everything, set_random_state
 from relvec.training.relations import load_relations
-from relvec.training.run_folder import RunFolder
+from relvec.training.run_folder import Progress, RunFolder
 from relvec.training.trainer import Trainer
 
 
@@ -45,43 +45,6 @@ class TrainResult:
 
 class TrainingInterrupted(RelvecError):
     """Raised after an interrupted run has saved its checkpoint."""
-
-
-@dataclass
-class Progress:
-    """Where a run is (the next step to take) and what its epochs scored; saved in every checkpoint."""
-
-    epoch: int = 0
-    step_in_epoch: int = 0
-    global_step: int = 0
-    history: list[float] = field(default_factory=list)  # validation accuracy (%) after each epoch
-    best_epoch: int = -1
-    best_accuracy: float = -1.0
-
-    def end_epoch(self, accuracy: float) -> bool:
-        """Record the finished epoch's validation accuracy; True when it is the best so far."""
-        self.history.append(accuracy)
-        improved = accuracy > self.best_accuracy
-        if improved:
-            self.best_epoch, self.best_accuracy = self.epoch, accuracy
-        self.epoch, self.step_in_epoch = self.epoch + 1, 0
-        return improved
-
-    def to_checkpoint(self) -> dict[str, Any]:
-        return {
-            "position": {"epoch": self.epoch, "step_in_epoch": self.step_in_epoch, "global_step": self.global_step},
-            "history": list(self.history),
-            "best": {"epoch": self.best_epoch, "accuracy": self.best_accuracy},
-        }
-
-    @classmethod
-    def from_checkpoint(cls, state: dict[str, Any]) -> Progress:
-        try:
-            position, best = state["position"], state["best"]
-            history = list(state["history"])
-            return cls(**position, history=history, best_epoch=best["epoch"], best_accuracy=best["accuracy"])
-        except (KeyError, TypeError) as error:
-            raise RelvecError(f"checkpoint position is corrupt ({type(error).__name__}: {error})") from error
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """A run's output folder: whether it may be used (refuse, overwrite or resume), its saved config, its
-checkpoint (written atomically, read back with ``weights_only``) and its JSONL log.
+checkpoint (written atomically, read back with ``weights_only``; :class:`Progress` is the position and
+scores it records) and its JSONL log.
 
 Layout: ``train_config.json`` (the run's :class:`TrainConfig`), ``train_log.jsonl`` (one record per step and
 per epoch), ``checkpoint/state.pt`` (the latest checkpoint) and the best epoch's model files beside them.
@@ -12,7 +13,7 @@ import pickle
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,6 +28,43 @@ LOG = "train_log.jsonl"
 RUN_CONFIG = "train_config.json"
 #: What every checkpoint holds; a file missing one is refused as corrupt.
 CHECKPOINT_KEYS = ("model", "optimizer", "scheduler", "random", "position", "history", "best")
+
+
+@dataclass
+class Progress:
+    """Where a run is (the next step to take) and what its epochs scored; saved in every checkpoint."""
+
+    epoch: int = 0
+    step_in_epoch: int = 0
+    global_step: int = 0
+    history: list[float] = field(default_factory=list)  # validation accuracy (%) after each epoch
+    best_epoch: int = -1
+    best_accuracy: float = -1.0
+
+    def end_epoch(self, accuracy: float) -> bool:
+        """Record the finished epoch's validation accuracy; True when it is the best so far."""
+        self.history.append(accuracy)
+        improved = accuracy > self.best_accuracy
+        if improved:
+            self.best_epoch, self.best_accuracy = self.epoch, accuracy
+        self.epoch, self.step_in_epoch = self.epoch + 1, 0
+        return improved
+
+    def to_checkpoint(self) -> dict[str, Any]:
+        return {
+            "position": {"epoch": self.epoch, "step_in_epoch": self.step_in_epoch, "global_step": self.global_step},
+            "history": list(self.history),
+            "best": {"epoch": self.best_epoch, "accuracy": self.best_accuracy},
+        }
+
+    @classmethod
+    def from_checkpoint(cls, state: dict[str, Any]) -> Progress:
+        try:
+            position, best = state["position"], state["best"]
+            history = list(state["history"])
+            return cls(**position, history=history, best_epoch=best["epoch"], best_accuracy=best["accuracy"])
+        except (KeyError, TypeError) as error:
+            raise RelvecError(f"checkpoint position is corrupt ({type(error).__name__}: {error})") from error
 
 
 @dataclass(frozen=True)
