@@ -231,3 +231,24 @@ def test_a_crafted_checkpoint_is_refused_without_running_its_code(config, tmp_pa
                  "--device", "cpu", "--static-weight", "0"]) == 2  # fmt: skip
     assert "holds objects other than tensors" in capsys.readouterr().err  # the same run: refused at the checkpoint
     assert not marker.exists()
+
+
+def test_learning_rate_warms_up_then_decays_linearly_to_zero():
+    from relvec.training.trainer import learning_rate_schedule
+
+    factor = learning_rate_schedule(total_steps=10, warmup=0.2)
+    assert [factor(step) for step in range(11)] == [0.5, 1.0, 1.0, 7 / 8, 6 / 8, 5 / 8, 4 / 8, 3 / 8, 2 / 8, 1 / 8, 0.0]
+    assert learning_rate_schedule(total_steps=4, warmup=0.0)(0) == 1.0
+
+
+def test_a_stop_request_waits_for_the_step_boundary_and_the_handlers_come_back():
+    from relvec.training.loop import stop_requests
+
+    before = signal.getsignal(signal.SIGTERM)
+    with stop_requests() as stop:
+        assert stop.signal is None
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.signal == signal.SIGTERM  # recorded, not acted on
+        with pytest.raises(KeyboardInterrupt):  # a second signal stops at once
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -36,6 +36,8 @@ from relvec.training.trainer import Trainer
 
 @dataclass
 class TrainResult:
+    """What :func:`train` returns; the model in ``output`` is the best epoch's."""
+
     output: Path
     best_epoch: int
     best_accuracy: float
@@ -49,6 +51,8 @@ class TrainingInterrupted(RelvecError):
 
 @dataclass
 class StopRequest:
+    """The signal that asked the run to stop, set by :func:`stop_requests`' handler; None until one comes."""
+
     signal: int | None = None
 
 
@@ -111,7 +115,7 @@ def train(
                         "resume to continue"
                     )
                 measured = trainer.step(steps[run.step_in_epoch])
-                run.step_in_epoch, run.global_step = run.step_in_epoch + 1, run.global_step + 1
+                run.advance()
                 record = {"kind": "step", "epoch": run.epoch, "step": run.global_step, **measured}
                 log.write(record)
                 bar.set_postfix(loss=f"{record['loss']:.3f}", epoch=run.epoch + 1)

@@ -41,6 +41,11 @@ class Progress:
     best_epoch: int = -1
     best_accuracy: float = -1.0
 
+    def advance(self) -> None:
+        """One step taken."""
+        self.step_in_epoch += 1
+        self.global_step += 1
+
     def end_epoch(self, accuracy: float) -> bool:
         """Record the finished epoch's validation accuracy; True when it is the best so far."""
         self.history.append(accuracy)
