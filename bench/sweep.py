@@ -116,7 +116,8 @@ def score_model(
 
 
 def worker(args: argparse.Namespace) -> int:
-    from relvec.training.loop import TrainConfig, train
+    from relvec.training.config import TrainConfig
+    from relvec.training.loop import train
 
     recipe = json.loads(args.recipe)
     name = recipe.pop("name")

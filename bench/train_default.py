@@ -21,7 +21,8 @@ from pathlib import Path
 from relvec import RelationEncoder
 from relvec.data import load_analogy
 from relvec.tasks.analogy import analogy_accuracy
-from relvec.training.loop import TrainConfig, train
+from relvec.training.config import TrainConfig
+from relvec.training.loop import train
 
 TEST_SETS = ["u2", "u4", "google", "bats", "scan", "nell_one", "t_rex", "conceptnet"]
 VALID_SETS = ["u2", "u4", "google", "bats", "t_rex", "conceptnet"]  # scan and nell_one have no valid split

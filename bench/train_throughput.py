@@ -25,7 +25,9 @@ from transformers import AutoConfig
 
 from relvec import RelationEncoder
 from relvec.embedding.models import embedded_minilm_path
-from relvec.training.loop import TrainConfig, load_relations, train
+from relvec.training.config import TrainConfig
+from relvec.training.loop import train
+from relvec.training.relations import load_relations
 from relvec.training.sampler import RelationSampler
 
 

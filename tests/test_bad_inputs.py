@@ -78,7 +78,7 @@ class Workspace:
         return ["--encoder", str(self.tiny), "--data", str(self.relations()), "--epochs", "1", "--device", "cpu"]
 
     def config(self, **changes: Any):
-        from relvec.training.loop import TrainConfig
+        from relvec.training.config import TrainConfig
 
         values = {"encoder": str(self.tiny), "data": str(self.relations()), "epochs": 1, "device": "cpu"}
         return TrainConfig(**{**values, **changes})

@@ -8,7 +8,7 @@ from safetensors.numpy import load_file
 from relvec import RelationEncoder
 from relvec.data import load_semeval
 from relvec.embedding import builtin
-from relvec.training.loop import TrainConfig
+from relvec.training.config import TrainConfig
 
 
 def tiny_config(tiny_encoder_dir) -> TrainConfig:

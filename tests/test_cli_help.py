@@ -47,7 +47,7 @@ def test_pooling_help_lists_every_pooling():
 
 def test_train_help_defaults_are_the_train_config_defaults():
     from relvec.cli.train import _HELP
-    from relvec.training.loop import TrainConfig
+    from relvec.training.config import TrainConfig
 
     for field in dataclasses.fields(TrainConfig):
         if field.name in _HELP:

@@ -6,7 +6,8 @@ import pytest
 
 from relvec.data.wordnet import drop_leaked, evaluation_pairs, load_wordnet
 from relvec.errors import RelvecError
-from relvec.training.loop import TrainConfig, load_relations
+from relvec.training.config import TrainConfig
+from relvec.training.relations import load_relations
 
 # wndb(5WN): offset lexfile pos word-count(hex) word lex_id ... pointer-count pointers | gloss
 NOUNS = """\

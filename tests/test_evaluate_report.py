@@ -212,7 +212,7 @@ def test_cli_bad_input_exits_2_with_one_line(argv, message, tiny_data, capsys):
 
 def test_cli_without_a_model_evaluates_the_trained_default(tiny_data, tiny_encoder_dir, tmp_path, monkeypatch, capsys):
     from relvec.embedding import builtin
-    from relvec.training.loop import TrainConfig
+    from relvec.training.config import TrainConfig
 
     monkeypatch.setenv("RELVEC_CACHE", str(tmp_path / "cache"))
     tiny = TrainConfig.from_recipe(

@@ -9,7 +9,7 @@ from relvec import RelationEncoder, RelvecError
 from relvec.embedding.glove import GloveDifference
 from relvec.embedding.hybrid import StaticOffset
 from relvec.tasks.analogy import analogy_accuracy
-from relvec.training.loop import RECIPES, TrainConfig
+from relvec.training.config import RECIPES, TrainConfig
 
 WORDS = {"paris": 0, "france": 1, "tokyo": 2, "japan": 3}
 VECTORS = np.array([[1.0, 0.0], [1.0, 2.0], [0.0, 1.0], [3.0, 1.0]], dtype=np.float32)

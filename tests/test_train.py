@@ -8,7 +8,9 @@ import torch
 from relvec import RelationEncoder, RelvecError
 from relvec.cli import main
 from relvec.embedding.precision import resolve_precision
-from relvec.training.loop import CHECKPOINT, TrainConfig, TrainingInterrupted, train
+from relvec.training.config import TrainConfig
+from relvec.training.loop import TrainingInterrupted, train
+from relvec.training.run_folder import CHECKPOINT, CHECKPOINT_KEYS, RUN_CONFIG
 
 RELATIONS = {
     "capital": [("paris", "france"), ("tokyo", "japan"), ("rome", "italy"), ("berlin", "germany"), ("oslo", "norway")],
@@ -42,6 +44,16 @@ def config(tiny_encoder_dir, relation_file):
         device="cpu",
         static_weight=0.0,
     )
+
+
+def make_run(folder, config, state):
+    """A run folder as a run leaves it, with ``state`` (bytes or an object to pickle) as its checkpoint."""
+    (folder / CHECKPOINT).mkdir(parents=True)
+    (folder / RUN_CONFIG).write_text(json.dumps(config.to_dict()))
+    if isinstance(state, bytes):
+        (folder / CHECKPOINT / "state.pt").write_bytes(state)
+    else:
+        torch.save(state, folder / CHECKPOINT / "state.pt")
 
 
 def final_weights(output):
@@ -104,33 +116,14 @@ def test_interrupt_then_resume_equals_an_uninterrupted_run(config, tmp_path):
     assert_same_weights(final_weights(tmp_path / "straight"), final_weights(tmp_path / "resumed"))
 
 
-def test_an_occupied_output_folder_is_refused(config, tmp_path):
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "notes.txt").write_text("mine")
-    with pytest.raises(RelvecError, match="already holds files; pass resume to continue it or overwrite"):
-        train(config, tmp_path / "run", progress=False)
-    with pytest.raises(RelvecError, match="refusing to overwrite .*: it holds files but no relvec run"):
-        train(config, tmp_path / "run", progress=False, overwrite=True)
-    assert (tmp_path / "run" / "notes.txt").exists()
+def test_corrupt_checkpoint_is_reported_before_training(config, tmp_path, monkeypatch):
+    import relvec.training.loop
 
+    def no_training(*args, **kwargs):
+        raise AssertionError("the encoder was loaded before the checkpoint was read")
 
-def test_overwrite_replaces_an_earlier_run(config, tmp_path):
-    train(config, tmp_path / "run", progress=False)
-    (tmp_path / "run" / "stale.txt").write_text("from the earlier run")
-    train(config, tmp_path / "run", progress=False, overwrite=True)
-    assert not (tmp_path / "run" / "stale.txt").exists()
-
-
-def test_resume_refuses_a_different_run(config, tmp_path):
-    train(config, tmp_path / "run", progress=False)
-    config.lr = 5e-4
-    with pytest.raises(RelvecError, match="the run used different lr"):
-        train(config, tmp_path / "run", progress=False, resume=True)
-
-
-def test_corrupt_checkpoint_is_reported_before_training(config, tmp_path):
-    train(config, tmp_path / "run", progress=False)
-    (tmp_path / "run" / CHECKPOINT / "state.pt").write_bytes(b"not a checkpoint")
+    monkeypatch.setattr(relvec.training.loop.Trainer, "build", no_training)
+    make_run(tmp_path / "run", config, state=b"not a checkpoint")
     with pytest.raises(RelvecError, match="checkpoint .*state.pt is corrupt"):
         train(config, tmp_path / "run", progress=False, resume=True)
 
@@ -225,51 +218,37 @@ class _RunsCode:
         return os.system, (f"touch {self.marker}",)
 
 
-def test_a_crafted_checkpoint_is_refused_without_running_its_code(config, tmp_path):
-    train(config, tmp_path / "run", progress=False)
+def test_a_crafted_checkpoint_is_refused_without_running_its_code(config, tmp_path, capsys):
     marker = tmp_path / "ran"
-    state = torch.load(tmp_path / "run" / CHECKPOINT / "state.pt", weights_only=True)
+    state = {key: {} for key in CHECKPOINT_KEYS}
     state["history"] = _RunsCode(marker)
-    torch.save(state, tmp_path / "run" / CHECKPOINT / "state.pt")
+    make_run(tmp_path / "run", config, state=state)
     with pytest.raises(RelvecError, match="holds objects other than tensors and plain values.*could run code"):
         train(config, tmp_path / "run", progress=False, resume=True)
     assert not marker.exists()
     assert main(["train", "-o", str(tmp_path / "run"), "--resume", "-q", "--encoder", config.encoder, "--data",
                  config.data, "--epochs", "3", "--relations-per-step", "2", "--lr", "1e-3", "--warmup", "0.5",
-                 "--device", "cpu"]) == 2  # fmt: skip
+                 "--device", "cpu", "--static-weight", "0"]) == 2  # fmt: skip
+    assert "holds objects other than tensors" in capsys.readouterr().err  # the same run: refused at the checkpoint
     assert not marker.exists()
 
 
-def test_checkpoint_random_state_round_trips_through_weights_only_loading(tmp_path):
-    import random
+def test_learning_rate_warms_up_then_decays_linearly_to_zero():
+    from relvec.training.trainer import learning_rate_schedule
 
-    import numpy as np
-
-    from relvec.training.loop import _random_state, _set_random_state
-
-    random.seed(1)
-    np.random.seed(2)
-    torch.manual_seed(3)
-    np.random.standard_normal()  # leaves a cached gaussian in numpy's state
-    random.gauss(0, 1)
-    torch.save(_random_state(), tmp_path / "state.pt")
-    expected = (random.random(), np.random.standard_normal(), torch.rand(1).item())
-    _set_random_state(torch.load(tmp_path / "state.pt", weights_only=True))
-    assert (random.random(), np.random.standard_normal(), torch.rand(1).item()) == expected
+    factor = learning_rate_schedule(total_steps=10, warmup=0.2)
+    assert [factor(step) for step in range(11)] == [0.5, 1.0, 1.0, 7 / 8, 6 / 8, 5 / 8, 4 / 8, 3 / 8, 2 / 8, 1 / 8, 0.0]
+    assert learning_rate_schedule(total_steps=4, warmup=0.0)(0) == 1.0
 
 
-def test_corrupt_run_config_on_resume_says_how_to_start_again(config, tmp_path):
-    train(config, tmp_path / "run", progress=False)
-    (tmp_path / "run" / "train_config.json").write_text("{not json")
-    with pytest.raises(RelvecError, match="train_config.json is not valid JSON .*start the run again with overwrite"):
-        train(config, tmp_path / "run", progress=False, resume=True)
+def test_a_stop_request_waits_for_the_step_boundary_and_the_handlers_come_back():
+    from relvec.training.loop import stop_requests
 
-
-def test_a_run_killed_before_its_first_checkpoint_offers_overwrite(config, tmp_path):
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "train_config.json").write_text(json.dumps(config.to_dict()))
-    (tmp_path / "run" / "train_log.jsonl").write_text("")
-    with pytest.raises(RelvecError, match="stopped before its first checkpoint.*overwrite"):
-        train(config, tmp_path / "run", progress=False, resume=True)
-    train(config, tmp_path / "run", progress=False, overwrite=True)
-    assert (tmp_path / "run" / CHECKPOINT / "state.pt").is_file()
+    before = signal.getsignal(signal.SIGTERM)
+    with stop_requests() as stop:
+        assert stop.signal is None
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.signal == signal.SIGTERM  # recorded, not acted on
+        with pytest.raises(KeyboardInterrupt):  # a second signal stops at once
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from relvec.errors import RelvecError
+from relvec.errors import RelvecError, check_choice
+
+if TYPE_CHECKING:
+    from relvec.training.config import TrainConfig
 
 # Options that map one-to-one onto TrainConfig fields; None means "not given" so a config file's value stays.
 _FIELDS = {
@@ -17,12 +22,14 @@ _FIELDS = {
 }  # fmt: skip
 _SWITCHES = ["reversed_negatives", "freeze_embeddings", "leakage_filter"]
 # What each option does and its TrainConfig default, written out so that `relvec train --help` need not import
-# torch; tests/test_cli_help.py checks that every default here is TrainConfig's.
+# torch (TrainConfig and POOLINGS do); tests/test_cli_help.py checks every default against TrainConfig and the
+# pooling modes against POOLINGS.
 _HELP = {
     "encoder": "encoder to fine-tune: a name or a model folder (default all-MiniLM-L6-v2)",
     "template": "prompt template: a-e or a custom one with <subj>, <obj> and <mask> (default c)",
-    "pooling": "mask, average, average_no_mask, cls or difference (default difference)",
-    "loss": "infonce, infoloob or triplet (default infonce)",
+    "pooling": "how a prompt's hidden states become one vector: mask, average, average_no_mask, cls or difference "
+    "(default difference)",
+    "loss": "contrastive loss: infonce, infoloob or triplet (default infonce)",
     "temperature": "InfoNCE/InfoLOOB temperature, in (0, 10] (default 0.05)",
     "margin": "triplet margin on cosine distance, in (0, 2] (default 0.2)",
     "data": "'semeval' or the path of a relation-set JSONL file (default semeval)",
@@ -35,7 +42,8 @@ _HELP = {
     "max_grad_norm": "gradient-norm clipping threshold (default 1.0)",
     "seed": "random seed of sampling, dropout and initialisation (default 0)",
     "device": "torch device (default None: cuda if available, else cpu)",
-    "precision": "auto, fp32 or bf16 (default auto: bf16 where the hardware is fast at it)",
+    "precision": "precision of the forward pass: auto, fp32 or bf16 (default auto: bf16 where the hardware is fast at "
+    "it)",
     "dropout": "dropout rate while training, in [0, 1) (default None: the encoder's own)",
     "reversed_negatives": "add each positive pair reversed as a negative (default False)",
     "freeze_embeddings": "keep the input word embeddings fixed (default False)",
@@ -79,7 +87,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="extra training relations beside --data: wordnet (WordNet 3.0 from Debian's wordnet-base; pairs found "
         "in any evaluation dataset are dropped unless --no-leakage-filter) (default: none)",
     )
-    parser.add_argument("--data-dir", default=None, help="data folder (default: $RELVEC_DATA)")
+    parser.add_argument("--data-dir", default=None, help="folder of the datasets (default: $RELVEC_DATA)")
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in --output from its checkpoint (default: off)"
     )
@@ -90,22 +98,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def config_from_args(args: argparse.Namespace):
-    from relvec.errors import check_choice
-    from relvec.training.loop import RECIPES, TrainConfig
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The run's config, checked: the recipe, then --config's values over it, then the options given."""
+    from relvec.training.config import RECIPES, TrainConfig
 
     values = dict(RECIPES[check_choice("--recipe", args.recipe, RECIPES)])
     if args.config:
-        path = Path(args.config)
-        if not path.is_file():
-            raise RelvecError(f"--config {args.config!r} does not exist")
-        try:
-            from_file = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise RelvecError(f"--config {args.config!r} is not valid JSON ({error})") from error
-        if not isinstance(from_file, dict):
-            raise RelvecError(f"--config {args.config!r} must hold a JSON object of options")
-        values.update(from_file)
+        values.update(_read_config_file(args.config))
     names = [*_FIELDS, *_SWITCHES, "exclude", "extra_data"]
     given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     config = TrainConfig.from_dict({**values, **given}, source=args.config or "options")
@@ -113,9 +112,20 @@ def config_from_args(args: argparse.Namespace):
     return config
 
 
-def run(args: argparse.Namespace) -> int:
-    import sys
+def _read_config_file(name: str) -> dict[str, Any]:
+    path = Path(name)
+    if not path.is_file():
+        raise RelvecError(f"--config {name!r} does not exist")
+    try:
+        from_file = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise RelvecError(f"--config {name!r} is not valid JSON ({error})") from error
+    if not isinstance(from_file, dict):
+        raise RelvecError(f"--config {name!r} must hold a JSON object of options")
+    return from_file
 
+
+def run(args: argparse.Namespace) -> int:
     from relvec.training.loop import TrainingInterrupted, train
 
     config = config_from_args(args)

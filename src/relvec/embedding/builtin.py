@@ -46,7 +46,7 @@ DEFAULT_MODEL = "relvec-minilm"
 
 def builtin_config(name: str, **overrides: Any):
     """The training configuration of built-in model ``name`` (seed 0)."""
-    from relvec.training.loop import TrainConfig
+    from relvec.training.config import TrainConfig
 
     check_choice("encoder", name, BUILTINS)
     return TrainConfig.from_recipe(BUILTINS[name].recipe, seed=0, **overrides)
@@ -82,7 +82,8 @@ def build(config, folder: Path, *, progress: bool = True) -> Path:
 
     The checkpoint is dropped: a built model is read-only, so only the weights, tokenizer and settings stay.
     """
-    from relvec.training.loop import CHECKPOINT, train
+    from relvec.training.loop import train
+    from relvec.training.run_folder import CHECKPOINT
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))

@@ -1,0 +1,147 @@
+"""What defines a training run: :class:`TrainConfig` (checked before any data or model loads) and the named
+:data:`RECIPES` it starts from."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from relvec.embedding.hybrid import check_static_weight
+from relvec.embedding.pooling import check_pooling
+from relvec.embedding.precision import TRAIN_PRECISIONS
+from relvec.embedding.prompt import Template
+from relvec.errors import RelvecError, check_choice, check_int, check_number, check_positive_int, invalid
+from relvec.training.losses import LOSSES, make_loss
+
+#: Extra training relation sources beside ``data`` (relvec.training.relations).
+EXTRA_DATA = ("wordnet",)
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; saved with it so that a resume can check it is the same run."""
+
+    # The default recipe, chosen on validation splits only (SemEval-2012 validation relations and the valid
+    # splits of u2, u4, google, bats, t_rex, conceptnet); see bench/train_default.py and docs/training.md.
+    encoder: str = "all-MiniLM-L6-v2"
+    template: str = "c"
+    pooling: str = "difference"
+    loss: str = "infonce"
+    temperature: float = 0.05
+    margin: float = 0.2
+    data: str = "semeval"  # "semeval" or a path to a relation-set JSONL file
+    exclude: list[str] = field(default_factory=list)
+    # Extra training relations beside `data`: "wordnet" (WordNet 3.0, relvec.data.wordnet); with
+    # leakage_filter every extra pair found in any evaluation dataset (either order) is dropped first.
+    extra_data: list[str] = field(default_factory=list)
+    leakage_filter: bool = True
+    epochs: int = 12
+    max_steps: int | None = None
+    relations_per_step: int = 8
+    reversed_negatives: bool = False
+    freeze_embeddings: bool = False
+    dropout: float | None = None  # every dropout layer's rate while training; None keeps the encoder's own
+    lr: float = 5e-5
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    seed: int = 0
+    device: str | None = None
+    # "auto": bf16 autocast where matrix products are fast in bfloat16 (CUDA; CPUs with AMX or AVX-512 BF16),
+    # else fp32. Weights, optimiser state and the loss stay float32 either way.
+    precision: str = "auto"
+    # Weight of the static GloVe offset in the saved model's hybrid vectors (relvec.embedding.hybrid); chosen on
+    # validation after training, so it does not change the training itself.
+    static_weight: float = 0.25
+
+    def check(self) -> None:
+        """Raise on the first bad value, before any data or model is loaded."""
+        self._check_model()
+        self._check_optimisation()
+        self._check_data()
+
+    def _check_model(self) -> None:
+        # Imported here: the encoder module reaches the built-in models, which build from a TrainConfig.
+        from relvec.embedding.options import check_device
+
+        check_static_weight(self.static_weight)
+        Template.from_name_or_text(self.template)
+        check_pooling(self.pooling)
+        check_device(self.device)
+        check_choice("precision", self.precision, TRAIN_PRECISIONS)
+        check_choice("loss", self.loss, LOSSES)
+        make_loss(self.loss, self.temperature, self.margin)  # checks temperature and margin ranges
+
+    def _check_optimisation(self) -> None:
+        check_positive_int("epochs", self.epochs)
+        check_positive_int("relations_per_step", self.relations_per_step)
+        if self.max_steps is not None:
+            check_positive_int("max_steps", self.max_steps)
+        check_number("lr", self.lr, low=0, high=1, low_open=True, high_open=True, expected="a learning rate in (0, 1)")
+        check_number("warmup", self.warmup, low=0, high=1, high_open=True, expected="a fraction of the steps in [0, 1)")
+        if self.dropout is not None:
+            check_number(
+                "dropout",
+                self.dropout,
+                low=0,
+                high=1,
+                high_open=True,
+                expected="null (the encoder's own) or a rate in [0, 1)",
+            )
+        check_number("weight_decay", self.weight_decay, low=0)
+        check_number("max_grad_norm", self.max_grad_norm, low=0, low_open=True)
+
+    def _check_data(self) -> None:
+        if not isinstance(self.extra_data, list) or any(item not in EXTRA_DATA for item in self.extra_data):
+            raise invalid("extra_data", self.extra_data, "a list of extra relation sources from " + repr(EXTRA_DATA))
+        for name in ("reversed_negatives", "freeze_embeddings", "leakage_filter"):
+            # Not check_bool: its wording ("True or False") is not JSON's, and config files are JSON.
+            if not isinstance(getattr(self, name), bool):
+                raise invalid(name, getattr(self, name), "true or false")
+        check_int("seed", self.seed, minimum=0)
+        if not isinstance(self.data, str) or not self.data:
+            raise invalid("data", self.data, "'semeval' or the path of a relation-set JSONL file")
+        if not isinstance(self.exclude, list) or not all(isinstance(name, str) for name in self.exclude):
+            raise invalid("exclude", self.exclude, "a list of SemEval relation or category names")
+        if not isinstance(self.encoder, (str, os.PathLike)):
+            raise invalid("encoder", self.encoder, "an encoder name or a model folder")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], source: str = "config") -> TrainConfig:
+        """A config from a JSON-like dict; an unknown key is refused, naming ``source`` and the known keys."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise RelvecError(f"{source}: unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**values)
+
+    @classmethod
+    def from_recipe(cls, recipe: str = "minilm", **overrides: Any) -> TrainConfig:
+        """A named recipe (:data:`RECIPES`) with some options overridden."""
+        check_choice("recipe", recipe, RECIPES)
+        return cls.from_dict({**RECIPES[recipe], **overrides}, source=f"recipe {recipe!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+#: Named recipes, each chosen on validation data only (docs/training.md has the lever table).
+#:   minilm: the default; all-MiniLM-L6-v2, template c, difference pooling, hybrid with GloVe at w = 0.25.
+#:   mpnet:  the same recipe on the embedded all-mpnet-base-v2 (110M); GloVe did not help it on validation.
+#:   paper:  RelBERT's published recipe (template d, average_no_mask, InfoNCE, lr 5e-6, 10 epochs), kept for
+#:           honest comparison; pass --encoder for its backbone (MiniLM by default).
+RECIPES: dict[str, dict[str, Any]] = {
+    "minilm": {},
+    "mpnet": {"encoder": "all-mpnet-base-v2", "static_weight": 0.0},
+    "paper": {
+        "template": "d",
+        "pooling": "average_no_mask",
+        "loss": "infonce",
+        "temperature": 0.05,
+        "lr": 5e-6,
+        "epochs": 10,
+        "static_weight": 0.0,
+    },
+}

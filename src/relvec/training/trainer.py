@@ -1,0 +1,122 @@
+"""What a run trains and how: the encoder, the loss, the relation sampler, AdamW and its learning-rate schedule,
+built from a :class:`TrainConfig`; one optimisation step; and their state for a checkpoint."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from relvec.data import Relation
+from relvec.embedding.encoder import RelationEncoder
+from relvec.embedding.options import default_device
+from relvec.embedding.precision import resolve_precision
+from relvec.training.config import TrainConfig
+from relvec.training.losses import make_loss
+from relvec.training.sampler import RelationSampler, Step
+
+
+@dataclass
+class Trainer:
+    """The run's model and optimiser; :meth:`build` makes one from a config."""
+
+    encoder: RelationEncoder
+    loss_fn: Callable[..., torch.Tensor]
+    sampler: RelationSampler
+    trainable: list[torch.nn.Parameter]
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    total_steps: int
+    max_grad_norm: float
+
+    @classmethod
+    def build(cls, config: TrainConfig, relations: Sequence[Relation]) -> Trainer:
+        """Load ``config.encoder`` at the resolved training precision and set up the training of ``relations``."""
+        # Trained and selected on the contextual vectors alone; the static part is joined in the saved folder.
+        device = torch.device(config.device) if config.device is not None else None
+        precision = resolve_precision(config.precision, device or default_device(), training=True).precision
+        encoder = RelationEncoder(
+            config.encoder, config.template, config.pooling, device=device, precision=precision, static_weight=0
+        )
+        model = encoder.model
+        loss_fn = make_loss(config.loss, config.temperature, config.margin)
+        sampler = RelationSampler(
+            relations, config.relations_per_step, seed=config.seed, reversed_negatives=config.reversed_negatives
+        )
+        if config.dropout is not None:
+            for layer in model.modules():
+                if isinstance(layer, torch.nn.Dropout):
+                    layer.p = float(config.dropout)
+        if config.freeze_embeddings:
+            # Words seen in training would drift away from the unseen ones; freezing also saves the optimiser's
+            # work on the largest matrix.
+            model.get_input_embeddings().requires_grad_(False)
+        total_steps = sampler.steps_per_epoch() * config.epochs
+        if config.max_steps is not None:
+            total_steps = min(total_steps, config.max_steps)
+        trainable = [parameter for parameter in model.parameters() if parameter.requires_grad]
+        # The fused kernel updates all parameters in one pass: on the CPU it cuts the optimiser's share of a
+        # step from about 16% to 6%.
+        fused = encoder.device.type in ("cpu", "cuda")
+        optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay, fused=fused)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, learning_rate_schedule(total_steps, config.warmup))
+        return cls(encoder, loss_fn, sampler, trainable, optimizer, scheduler, total_steps, config.max_grad_norm)
+
+    @property
+    def model(self) -> torch.nn.Module:
+        return self.encoder.model
+
+    def step(self, step: Step) -> dict[str, Any]:
+        """One optimisation step on ``step``'s pairs; returns its log fields (loss before the update, the
+        learning rate it used, the clipped gradient's norm, sizes and time)."""
+        started = time.perf_counter()
+        tokens = self.encoder.tokenize(step.pairs)
+        embeddings = self.encoder.forward(tokens)  # under the encoder's precision (bf16 autocast)
+        device = self.encoder.device
+        terms = (torch.from_numpy(array).to(device) for array in (step.anchors, step.positives, step.negatives))
+        loss = self.loss_fn(embeddings.float(), *terms)
+        lr = self.scheduler.get_last_lr()[0]
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.trainable, self.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        loss_value = loss.item()  # also waits for an asynchronous device, so the time below is real
+        return {
+            "loss": round(loss_value, 6),
+            "grad_norm": round(float(grad_norm), 4),
+            "lr": lr,
+            "pairs": len(step.pairs),
+            "tokens": sum(map(len, tokens.ids)),
+            "precision": self.encoder.precision,
+            "seconds": round(time.perf_counter() - started, 4),
+        }
+
+    def state(self) -> dict[str, Any]:
+        """The weights, optimiser and schedule, as a checkpoint holds them."""
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+
+
+def learning_rate_schedule(total_steps: int, warmup: float) -> Callable[[int], float]:
+    """The factor on the peak learning rate at each step: linear warm-up over ``warmup`` of the steps, then
+    linear decay to 0 at ``total_steps``."""
+    warmup_steps = int(round(warmup * total_steps))
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+
+    return factor
