@@ -82,8 +82,9 @@ def check_number(
     return float(value)
 
 
-def check_bool(argument: str, value: Any) -> bool:
-    """Return ``value`` if it is True or False; a string such as ``"no"`` would otherwise count as true."""
+def check_bool(argument: str, value: Any, *, expected: str = "True or False") -> bool:
+    """Return ``value`` if it is True or False; a string such as ``"no"`` would otherwise count as true.
+    ``expected`` words the error for where the value came from (``"true or false"`` for JSON)."""
     if not isinstance(value, bool):
-        raise invalid(argument, value, "True or False")
+        raise invalid(argument, value, expected)
     return value

@@ -12,7 +12,7 @@ from relvec.embedding.hybrid import check_static_weight
 from relvec.embedding.pooling import check_pooling
 from relvec.embedding.precision import TRAIN_PRECISIONS
 from relvec.embedding.prompt import Template
-from relvec.errors import RelvecError, check_choice, check_int, check_number, check_positive_int, invalid
+from relvec.errors import RelvecError, check_bool, check_choice, check_int, check_number, check_positive_int, invalid
 from relvec.training.losses import LOSSES, make_loss
 
 #: Extra training relation sources beside ``data`` (relvec.training.relations).
@@ -97,9 +97,8 @@ class TrainConfig:
         if not isinstance(self.extra_data, list) or any(item not in EXTRA_DATA for item in self.extra_data):
             raise invalid("extra_data", self.extra_data, "a list of extra relation sources from " + repr(EXTRA_DATA))
         for name in ("reversed_negatives", "freeze_embeddings", "leakage_filter"):
-            # Not check_bool: its wording ("True or False") is not JSON's, and config files are JSON.
-            if not isinstance(getattr(self, name), bool):
-                raise invalid(name, getattr(self, name), "true or false")
+            # Worded as JSON writes it: config files are JSON.
+            check_bool(name, getattr(self, name), expected="true or false")
         check_int("seed", self.seed, minimum=0)
         if not isinstance(self.data, str) or not self.data:
             raise invalid("data", self.data, "'semeval' or the path of a relation-set JSONL file")
