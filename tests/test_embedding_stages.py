@@ -84,3 +84,15 @@ def test_an_encoder_takes_the_record_or_keywords_but_not_both(tiny_encoder_dir):
 def test_the_factory_knows_the_vector_length_without_loading_weights(tiny_encoder_dir):
     options = EncoderOptions(device="cpu")
     assert vector_length(str(tiny_encoder_dir), options) == load_embedder(str(tiny_encoder_dir), options).dim == 32
+
+
+def test_the_command_line_and_the_torch_free_stages_load_without_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, relvec.cli, relvec.embedding.tokens, relvec.embedding.batching, relvec.io.pairfiles; "
+        "relvec.cli.build_parser(); print('torch' in sys.modules, 'transformers' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]

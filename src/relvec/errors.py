@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from numbers import Real
 from typing import Any
 
 
@@ -73,7 +74,8 @@ def check_number(
             expected = f"a number {'<' if high_open else '<='} {high}"
         else:
             expected = "a number"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+    # Real: numpy's float32 and int64 count too (they are not Python floats and ints).
+    if isinstance(value, bool) or not isinstance(value, Real) or math.isnan(value):
         raise invalid(argument, value, expected)
     if low is not None and (value < low or (low_open and value == low)):
         raise invalid(argument, value, expected)

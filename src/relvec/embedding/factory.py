@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
-from relvec.embedding.options import EncoderOptions
 from relvec.errors import RelvecError
+
+if TYPE_CHECKING:  # torch: imported on first use, so that the command line's help stays torch-free
+    import numpy as np
+
+    from relvec.embedding.options import EncoderOptions
 
 #: Names that :func:`load_embedder` maps to a word-vector baseline rather than an encoder.
 BASELINES = ("glove",)
@@ -51,6 +53,8 @@ def load_embedder(
     model: str | os.PathLike[str] | None, options: EncoderOptions | None = None, **keywords: Any
 ) -> Embedder:
     """The embedder ``model`` names, run with ``options`` (or the same options as keywords)."""
+    from relvec.embedding.options import EncoderOptions
+
     options = options if options is not None else EncoderOptions(**keywords)
     check_embedder_options(model, options)
     if is_baseline(model):
