@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from relvec.apps.complete import AnalogyCompleter, glove_keyed_vectors, rank_completions
+from relvec.embedding.precision import cpu_name
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0)
 
@@ -61,14 +60,6 @@ def samples(sections, known, per_section: int, seed: int = 0):
         tune += [(name, usable[i]) for i in order[:per_section]]
         report += [(name, usable[i]) for i in order[per_section : 2 * per_section]]
     return tune, report, skipped
-
-
-def cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def score_sample(completer, sample, candidates):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -26,19 +25,13 @@ from pathlib import Path
 
 import torch
 
+from relvec.embedding.precision import cpu_name
+
 MODES = {
     "default": {},
     "deterministic": {"BENCH_DETERMINISTIC": "1"},
     "mkl-cbwr": {"MKL_CBWR": "COMPATIBLE"},
 }
-
-
-def _cpu() -> str:
-    try:
-        text = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def train_once(folder: Path, max_steps: int, env: dict[str, str]) -> float:
@@ -66,7 +59,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=8, help="training steps per run (default %(default)s)")
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=list(MODES), help="default: all")
     args = parser.parse_args()
-    print(f"CPU: {_cpu()}; torch {torch.__version__}; {torch.get_num_threads()} threads; {args.max_steps} steps")
+    print(f"CPU: {cpu_name()}; torch {torch.__version__}; {torch.get_num_threads()} threads; {args.max_steps} steps")
     with tempfile.TemporaryDirectory() as work:
         for mode in args.modes:
             seconds, states = [], []

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import ray
 import torch
-from throughput import cpu_name, distinct_pairs
+from throughput import distinct_pairs
 
 from relvec.cli import main as relvec
-from relvec.embedding.precision import cpu_kind
+from relvec.embedding.precision import cpu_kind, cpu_name
 
 
 def main() -> int:

@@ -23,9 +23,7 @@ import argparse
 import concurrent.futures
 import multiprocessing
 import os
-import platform
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,15 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+from relvec.embedding.precision import cpu_name
+
 CHUNK = 65_536
-
-
-def cpu_name() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines() if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def vector_chunks(n: int, dim: int, seed: int = 0):

@@ -40,6 +40,7 @@ from limits import timed
 from throughput import distinct_pairs
 
 from relvec import RelationEncoder
+from relvec.embedding.precision import cpu_name
 
 READY_WITHIN_S = 180
 
@@ -157,14 +158,6 @@ def embed_alone(url: str, pairs: list[tuple[str, str]]) -> np.ndarray:
     response = httpx.post(f"{url}/embed", json={"pairs": pairs}, timeout=60)
     response.raise_for_status()
     return np.array(response.json()["vectors"], dtype=np.float32)
-
-
-def cpu_name() -> str:
-    try:
-        lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines()
-        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name"))
-    except (OSError, subprocess.CalledProcessError, StopIteration):
-        return "unknown CPU"
 
 
 def process_cpu_seconds(pid: int) -> float:

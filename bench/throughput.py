@@ -25,8 +25,6 @@ the fastest fp32 path (named on the line before them).
 from __future__ import annotations
 
 import argparse
-import platform
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -37,7 +35,7 @@ from limits import forward_flops, matmul_rate, timed
 from relvec import RelationEncoder
 from relvec.data import ANALOGY_DATASETS, load_analogy
 from relvec.embedding.pooling import POOLINGS, TokenRoles
-from relvec.embedding.precision import cpu_has_fast_bf16, cpu_kind
+from relvec.embedding.precision import cpu_has_fast_bf16, cpu_kind, cpu_name
 
 
 def distinct_pairs(count: int, data_dir: str | None) -> list[tuple[str, str]]:
@@ -66,15 +64,6 @@ def padded_reference(encoder: RelationEncoder, pairs: list[tuple[str, str]]) -> 
             hidden = output.last_hidden_state
             mask = (batch["input_ids"] == mask_id).int().argmax(dim=1)
             POOLINGS["average_no_mask"](hidden, TokenRoles(batch["attention_mask"], mask)).numpy()
-
-
-def cpu_name() -> str:
-    """The CPU's model name from lscpu (the benchmarks name the machine their figures come from)."""
-    try:
-        lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines()
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown CPU"
-    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name")), "unknown CPU")
 
 
 class OnnxInt8Backend:

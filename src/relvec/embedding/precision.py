@@ -13,6 +13,8 @@ Measured with ``bench/throughput.py`` (README, Performance, per CPU kind):
 from __future__ import annotations
 
 import contextlib
+import platform
+import subprocess
 import warnings
 from dataclasses import dataclass
 
@@ -41,6 +43,15 @@ class Choice:
 def cpu_has_fast_bf16() -> bool:
     """AMX tiles or AVX-512 BF16: the CPU multiplies bfloat16 natively."""
     return bool(torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported())
+
+
+def cpu_name() -> str:
+    """The CPU's model name from lscpu: every speed figure names the machine it comes from."""
+    try:
+        lines = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return platform.processor() or "unknown CPU"
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name")), "unknown CPU")
 
 
 def cpu_kind() -> str:
