@@ -81,6 +81,14 @@ def test_an_encoder_takes_the_record_or_keywords_but_not_both(tiny_encoder_dir):
         RelationEncoder(tiny_encoder_dir, options=options, batch_size=4)
 
 
+def test_parts_in_memory_take_the_record_too(tiny_encoder_dir):
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer, model = AutoTokenizer.from_pretrained(tiny_encoder_dir), AutoModel.from_pretrained(tiny_encoder_dir)
+    encoder = RelationEncoder.from_parts(tokenizer, model, options=EncoderOptions(batch_size=2, device="cpu"))
+    assert (encoder.template.name, encoder.pooling, encoder.batch_size) == ("d", "average_no_mask", 2)
+
+
 def test_the_factory_knows_the_vector_length_without_loading_weights(tiny_encoder_dir):
     options = EncoderOptions(device="cpu")
     assert vector_length(str(tiny_encoder_dir), options) == load_embedder(str(tiny_encoder_dir), options).dim == 32

@@ -93,16 +93,20 @@ class RelationEncoder:
         cls,
         tokenizer: PreTrainedTokenizerBase,
         model: PreTrainedModel,
-        template: str | Template = DEFAULT_TEMPLATE,
-        pooling: str = DEFAULT_POOLING,
+        template: str | Template | None = None,
+        pooling: str | None = None,
         *,
         source: str = "custom",
         static: StaticOffset | None = None,
         options: EncoderOptions | None = None,
         **keywords: Any,
     ) -> RelationEncoder:
-        """Wrap a tokenizer and model already in memory (tests, training); ``static`` adds the hybrid part."""
+        """Wrap a tokenizer and model already in memory (tests, training); ``static`` adds the hybrid part.
+        Template and pooling default to ``"d"`` and ``"average_no_mask"``."""
         options = _options(options, template, pooling, keywords)
+        options = options.replace(
+            template=options.template or DEFAULT_TEMPLATE, pooling=options.pooling or DEFAULT_POOLING
+        )
         if tokenizer.mask_token is None:
             raise RelvecError("tokenizer has no mask token; relvec templates need one")
         check_tokenizer(tokenizer, model, "tokenizer")
