@@ -126,7 +126,7 @@ class RelationEncoder:
         if options.max_length is not None and options.max_length > limit:
             # Longer inputs run past the position embeddings: a raw index error deep in torch.
             raise invalid("max_length", options.max_length, f"at most the encoder's limit of {limit} tokens")
-        self.pooling = options.pooling
+        self.pooling, self._pooler = options.pooling, POOLINGS[options.pooling]
         self.max_length = options.max_length or limit
         self.prompt_tokenizer = PromptTokenizer(
             tokenizer,
@@ -160,10 +160,6 @@ class RelationEncoder:
             compile=self.compile,
             static_weight=self.static_weight,
         )
-
-    @property
-    def _pooler(self):
-        return POOLINGS[self.pooling]
 
     @property
     def dim(self) -> int:
