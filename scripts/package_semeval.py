@@ -1,7 +1,7 @@
 """Write the compact SemEval-2012 Task 2 copy that ships inside relvec (src/relvec/resources/).
 
-relvec's built-in models (``RelationEncoder()``, ``relvec-mpnet``) are trained on first use, offline, so the
-package carries the part of the gold ratings that training reads: for each of the 79 relations, the ratings
+``relvec train`` uses it when no data folder is given, so the package carries the part of the gold ratings
+that training reads: for each of the 79 relations, the ratings
 that ``relvec.data.load_semeval``'s defaults keep (the 10 highest with score > 0 and the 10 lowest with
 score < 0), in the file's order, with every other field as published. tests/test_builtin.py checks that
 the copy loads to exactly what the loader builds from the full file.

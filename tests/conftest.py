@@ -57,19 +57,40 @@ def shared_data() -> Path:
     return folder
 
 
-@pytest.fixture(autouse=True)
-def no_real_builtin_builds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A test that names no model would build relvec's real default (minutes of training): fail it at once.
+def make_delta_folder(folder: Path, base: Path, *, seed: int = 0, static_weight: float = 0.0) -> Path:
+    """A delta folder over the tiny encoder: rank-2 factors on every attention query, template c, difference."""
+    import torch
+    from transformers import AutoModel
 
-    Tests of the built-in models swap in a tiny encoder (tests/test_builtin.py), which passes through.
+    from relvec.embedding.models import save_delta_folder
+    from relvec.embedding.prompt import Template
+
+    generator = torch.Generator().manual_seed(seed)
+    model = AutoModel.from_pretrained(base)
+    factors = {}
+    for name, parameter in model.named_parameters():
+        if name.endswith("attention.self.query.weight"):
+            out_features, in_features = parameter.shape
+            factors[name + ".lora_A"] = torch.randn(2, in_features, generator=generator) * 0.3
+            factors[name + ".lora_B"] = torch.randn(out_features, 2, generator=generator) * 0.3
+    settings = {"template": Template.from_name_or_text("c").text, "pooling": "difference"}
+    if static_weight:
+        settings["static_weight"] = static_weight
+    return save_delta_folder(folder, str(base), factors, settings)
+
+
+@pytest.fixture
+def tiny_builtins(tiny_encoder_dir: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """relvec-minilm and relvec-mpnet as tiny delta folders over the tiny encoder, in place of the shipped ones.
+
+    The mpnet parts count as installed; a test that wants them missing patches ``mpnet_installed``.
     """
     from relvec.embedding import builtin
 
-    real_build = builtin.build
-
-    def guarded(config, folder, **kwargs):
-        if config.encoder in ("all-MiniLM-L6-v2", "all-mpnet-base-v2"):
-            raise AssertionError("this test would train relvec's real built-in model; name a model explicitly")
-        return real_build(config, folder, **kwargs)
-
-    monkeypatch.setattr(builtin, "build", guarded)
+    root = tmp_path_factory.mktemp("models")
+    for seed, name in enumerate(builtin.BUILTINS):
+        make_delta_folder(root / name, tiny_encoder_dir, seed=seed)
+    monkeypatch.setattr(builtin, "MODELS_DIR", root)
+    monkeypatch.setattr(builtin, "mpnet_installed", lambda: True)
+    monkeypatch.setattr(builtin, "_announced", [])
+    return root

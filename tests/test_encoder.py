@@ -214,7 +214,7 @@ def test_explicit_options_override_the_stored_ones(tiny_encoder_dir, tmp_path):
 def test_newer_format_version_is_refused(tiny_encoder_dir, tmp_path):
     RelationEncoder(tiny_encoder_dir, device="cpu").save(tmp_path / "saved")
     (tmp_path / "saved" / "relvec_config.json").write_text('{"format_version": 99}')
-    with pytest.raises(RelvecError, match="format_version 99; this relvec reads versions up to 1"):
+    with pytest.raises(RelvecError, match="format_version 99; this relvec reads versions up to 2"):
         RelationEncoder(tmp_path / "saved")
 
 

@@ -210,18 +210,10 @@ def test_cli_bad_input_exits_2_with_one_line(argv, message, tiny_data, capsys):
     assert message in captured.err
 
 
-def test_cli_without_a_model_evaluates_the_trained_default(tiny_data, tiny_encoder_dir, tmp_path, monkeypatch, capsys):
-    from relvec.embedding import builtin
-    from relvec.training.config import TrainConfig
-
-    monkeypatch.setenv("RELVEC_CACHE", str(tmp_path / "cache"))
-    tiny = TrainConfig.from_recipe(
-        "minilm", encoder=str(tiny_encoder_dir), max_steps=1, static_weight=0.0, device="cpu"
-    )
-    monkeypatch.setattr(builtin, "builtin_config", lambda name: tiny)
+def test_cli_without_a_model_evaluates_the_default_model(tiny_data, tiny_builtins, tmp_path, monkeypatch, capsys):
     assert main(["evaluate", "-d", "u2", "--data-dir", str(tiny_data), "-o", str(tmp_path / "out"), "-q"]) == 0
     run = json.loads((tmp_path / "out" / "run.json").read_text())
-    assert (run["model"], run["direction"]) == ("relvec-minilm", "both")
+    assert (run["model"], run["direction"]) == ("relvec-mpnet", "both")
 
 
 def test_cli_refuses_a_folder_that_is_not_a_model(tmp_path, tiny_data, capsys):

@@ -44,7 +44,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "model_name",
         nargs="?",
         metavar="MODEL",
-        help="model folder, relvec-minilm (default: the trained default), relvec-mpnet, an encoder name, or 'glove'",
+        help="model folder, relvec-mpnet or relvec-minilm (default: relvec-mpnet where its base encoder is "
+        "installed, else relvec-minilm), an encoder name, or 'glove'",
     )
     parser.add_argument("-d", "--datasets", nargs="+", default=["all"], metavar="NAME", help=_datasets_help())
     parser.add_argument(
@@ -92,8 +93,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def _model_argument(args: argparse.Namespace) -> str:
     if args.model_name and args.model and args.model_name != args.model:
         raise RelvecError(f"give the model once: MODEL {args.model_name!r} and --model {args.model!r} differ")
-    # No MODEL: relvec's trained default (built on first use), as RelationEncoder() and relvec embed use.
-    model = args.model_name or args.model or "relvec-minilm"
+    # No MODEL: relvec's default shipped model, as RelationEncoder() and relvec embed use.
+    if not (args.model_name or args.model):
+        from relvec.embedding.builtin import default_model
+
+        return default_model(announce=False)  # announced when it loads, after every check passed
+    model = args.model_name or args.model
     if is_baseline(model):
         return model
     path = Path(model).expanduser()
@@ -173,6 +178,10 @@ def run(args: argparse.Namespace) -> int:
 
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
+    if not (args.model_name or args.model):
+        from relvec.embedding.builtin import announce_default
+
+        announce_default(model)
     embedder = load_model(args, model)
     label = _label(embedder, model)
     results = _score(args, embedder, benchmarks)

@@ -17,8 +17,9 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
         "-m",
         "--model",
         default=None,
-        help="relvec-minilm (default: relvec's trained model, built on first use in minutes), relvec-mpnet, "
-        "all-MiniLM-L6-v2 or all-mpnet-base-v2 (untrained, embedded), a model folder or a Hugging Face name",
+        help="relvec-mpnet or relvec-minilm (relvec's trained models, shipped; default: relvec-mpnet where its base "
+        "encoder is installed, else relvec-minilm), all-MiniLM-L6-v2 or all-mpnet-base-v2 (untrained, embedded), "
+        "a model folder or a Hugging Face name",
     )
     group.add_argument(
         "-t",

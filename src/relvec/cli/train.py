@@ -18,7 +18,8 @@ _FIELDS = {
     "encoder": str, "template": str, "pooling": str, "loss": str, "temperature": float, "margin": float,
     "data": str, "epochs": int, "max_steps": int, "relations_per_step": int, "lr": float, "warmup": float,
     "weight_decay": float, "max_grad_norm": float, "seed": int, "device": str, "precision": str, "dropout": float,
-    "static_weight": float,
+    "static_weight": float, "adapter": str, "lora_rank": int, "lora_alpha": float, "lora_dropout": float,
+    "lora_targets": str,
 }  # fmt: skip
 _SWITCHES = ["reversed_negatives", "freeze_embeddings", "leakage_filter"]
 # What each option does and its TrainConfig default, written out so that `relvec train --help` need not import
@@ -49,6 +50,12 @@ _HELP = {
     "freeze_embeddings": "keep the input word embeddings fixed (default False)",
     "static_weight": "weight w of the GloVe offset in the saved model's hybrid vectors, >= 0; 0 = none (default 0.25)",
     "leakage_filter": "drop --extra-data pairs found in any evaluation dataset (default True)",
+    "adapter": "parameter-efficient fine-tuning: lora trains small adapters and saves them as a delta of a few MB "
+    "over the base encoder (default None: every weight is trained)",
+    "lora_rank": "rank of each LoRA adapter, 1-512 (default 8)",
+    "lora_alpha": "LoRA scale numerator: adapters are scaled by alpha / rank, in (0, 10000] (default 16.0)",
+    "lora_dropout": "dropout on the adapters' input while training, in [0, 1) (default 0.0)",
+    "lora_targets": "which linear layers get adapters: attention (query, key, value, output) or all (default all)",
 }
 
 

@@ -8,6 +8,10 @@ from pathlib import Path
 from relvec.data.registry import DatasetSpec
 from relvec.errors import RelvecError, invalid
 
+#: The SemEval-2012 copy that ships inside relvec (CC BY-SA 3.0): a data folder holding only
+#: ``semeval2012_task2/gold_ratings.jsonl``, which training uses when no data folder is given.
+PACKAGED_DATA = Path(__file__).resolve().parents[1] / "resources"
+
 #: Environment variable naming the data folder when no ``data_dir`` / ``--data-dir`` is given.
 DATA_ENV = "RELVEC_DATA"
 

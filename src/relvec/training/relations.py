@@ -7,6 +7,7 @@ import sys
 
 from relvec import data
 from relvec.data import RelationSet, wordnet
+from relvec.data.paths import DATA_ENV, PACKAGED_DATA
 from relvec.errors import RelvecError
 from relvec.training.config import TrainConfig
 from relvec.training.sampler import check_relations
@@ -15,7 +16,9 @@ from relvec.training.sampler import check_relations
 def load_relations(config: TrainConfig, data_dir: str | os.PathLike[str] | None = None) -> RelationSet:
     """The run's relation set (train and validation relations) from SemEval-2012 or a user file."""
     if config.data == "semeval":
-        relations = data.load_semeval(data_dir, exclude=config.exclude)
+        # The SemEval-2012 copy inside relvec is the same data; a data folder is needed only for extra data.
+        given = data_dir not in (None, "") or os.environ.get(DATA_ENV)
+        relations = data.load_semeval(data_dir if given else PACKAGED_DATA, exclude=config.exclude)
     else:
         if config.exclude:
             raise RelvecError("exclude applies to data 'semeval'; edit your relation file instead")

@@ -133,7 +133,11 @@ class RunFolder:
         if not isinstance(saved, dict):
             raise RelvecError(f"cannot resume: {saved_file} does not hold a JSON object; start again with --overwrite")
         # The device may change between sessions (a resumed run can move from a GPU to the CPU).
-        differing = sorted(k for k, v in config.to_dict().items() if saved.get(k) != v and k != "device")
+        # A run saved before an option existed ran at that option's default.
+        defaults = TrainConfig().to_dict()
+        differing = sorted(
+            k for k, v in config.to_dict().items() if saved.get(k, defaults.get(k)) != v and k != "device"
+        )
         if differing:
             raise RelvecError(f"cannot resume {output}: the run used different {', '.join(differing)}")
 

@@ -6,14 +6,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from relvec.data import Relation
 from relvec.embedding.encoder import RelationEncoder
+from relvec.embedding.models import resolve_encoder, save_delta_folder
 from relvec.embedding.options import default_device
 from relvec.embedding.precision import resolve_precision
+from relvec.errors import RelvecError, invalid
+from relvec.training.adapters import add_lora, lora_factors, trainable_state
 from relvec.training.config import TrainConfig
 from relvec.training.losses import make_loss
 from relvec.training.sampler import RelationSampler, Step
@@ -31,10 +35,16 @@ class Trainer:
     scheduler: torch.optim.lr_scheduler.LambdaLR
     total_steps: int
     max_grad_norm: float
+    config: TrainConfig
 
     @classmethod
     def build(cls, config: TrainConfig, relations: Sequence[Relation]) -> Trainer:
         """Load ``config.encoder`` at the resolved training precision and set up the training of ``relations``."""
+        if config.adapter:
+            # The adapters are saved as a delta over the base's exact bytes: the base must be on this machine.
+            base, _ = resolve_encoder(config.encoder)
+            if not isinstance(base, Path):
+                raise invalid("encoder", config.encoder, "a local encoder (an embedded name or a folder) for adapter")
         # Trained and selected on the contextual vectors alone; the static part is joined in the saved folder.
         device = torch.device(config.device) if config.device is not None else None
         precision = resolve_precision(config.precision, device or default_device(), training=True).precision
@@ -42,6 +52,9 @@ class Trainer:
             config.encoder, config.template, config.pooling, device=device, precision=precision, static_weight=0
         )
         model = encoder.model
+        if config.adapter == "lora":
+            add_lora(model, config.lora_rank, config.lora_alpha, config.lora_dropout, config.lora_targets)
+            model.to(encoder.device)
         loss_fn = make_loss(config.loss, config.temperature, config.margin)
         sampler = RelationSampler(
             relations, config.relations_per_step, seed=config.seed, reversed_negatives=config.reversed_negatives
@@ -50,7 +63,7 @@ class Trainer:
             for layer in model.modules():
                 if isinstance(layer, torch.nn.Dropout):
                     layer.p = float(config.dropout)
-        if config.freeze_embeddings:
+        if config.freeze_embeddings and config.adapter is None:
             # Words seen in training would drift away from the unseen ones; freezing also saves the optimiser's
             # work on the largest matrix.
             model.get_input_embeddings().requires_grad_(False)
@@ -63,7 +76,9 @@ class Trainer:
         fused = encoder.device.type in ("cpu", "cuda")
         optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay, fused=fused)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, learning_rate_schedule(total_steps, config.warmup))
-        return cls(encoder, loss_fn, sampler, trainable, optimizer, scheduler, total_steps, config.max_grad_norm)
+        return cls(
+            encoder, loss_fn, sampler, trainable, optimizer, scheduler, total_steps, config.max_grad_norm, config
+        )
 
     @property
     def model(self) -> torch.nn.Module:
@@ -96,17 +111,32 @@ class Trainer:
         }
 
     def state(self) -> dict[str, Any]:
-        """The weights, optimiser and schedule, as a checkpoint holds them."""
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-        }
+        """The weights (only the adapters', for an adapter run), optimiser and schedule, as a checkpoint holds
+        them."""
+        weights = trainable_state(self.model) if self.config.adapter else self.model.state_dict()
+        return {"model": weights, "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict()}
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
+        if self.config.adapter:
+            missing = sorted(set(trainable_state(self.model)) - set(state["model"]))
+            if missing:
+                raise RelvecError(f"checkpoint is corrupt: it lacks the adapter weights {', '.join(missing[:3])}")
+            self.model.load_state_dict(state["model"], strict=False)
+        else:
+            self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+
+    def save_model(self, folder: Path) -> Path:
+        """Save the model as it is now to ``folder`` (which ``RelationEncoder(folder)`` loads): the full weights,
+        or for an adapter run only the adapters, as a delta over the base encoder."""
+        config, encoder = self.config, self.encoder
+        if not config.adapter:
+            return encoder.save(folder, static_weight=config.static_weight)
+        settings = {"template": encoder.template.text, "pooling": encoder.pooling}
+        if config.static_weight:
+            settings["static_weight"] = config.static_weight
+        return save_delta_folder(folder, config.encoder, lora_factors(self.model), settings)
 
 
 def learning_rate_schedule(total_steps: int, warmup: float) -> Callable[[int], float]:

@@ -1,0 +1,160 @@
+"""A trained model as a small delta over a base encoder: low-rank factors in one safetensors file.
+
+A delta folder holds ``relvec_config.json`` (template, pooling, static weight and a ``delta`` block naming
+the base encoder, the base weights' sha256 and the delta file's sha256) and ``delta.safetensors``. For each
+adapted weight matrix ``W`` (out, in) of the base, the file holds ``NAME.lora_A`` (r, in) and ``NAME.lora_B``
+(out, r), scale already folded into B, and loading sets ``W <- W + B @ A``: exactly what a merged LoRA
+adapter computes, so a delta model encodes at the cost of the base encoder.
+
+The merge is written here rather than through peft (which trains the adapters, relvec.training.adapters) so
+that loading needs neither peft nor accelerate; it is computed in float64 and rounded once to float32, so
+that the merged weights do not depend on the BLAS kernel or thread count of the machine that loads them.
+relvec's shipped models (relvec.embedding.builtin) are delta folders inside the package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from relvec.errors import RelvecError
+
+DELTA_FILE = "delta.safetensors"
+_SUFFIXES = (".lora_A", ".lora_B")
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read in 4 MB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while block := source.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def base_weights_file(folder: Path) -> Path:
+    """The weights file of a Hugging Face encoder folder whose bytes identify it (safetensors preferred)."""
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        if (folder / name).is_file():
+            return folder / name
+    raise RelvecError(f"base encoder folder {folder} holds no model.safetensors or pytorch_model.bin")
+
+
+def read_delta(folder: Path, meta: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The factors of a delta folder, after checking the file against the sha256 its config records."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    file = folder / str(meta.get("file", DELTA_FILE))
+    if file.parent != folder or not file.is_file():
+        raise RelvecError(
+            f"model folder {folder}: its delta file {file.name} is missing; reinstall relvec (pip install "
+            "--force-reinstall relvec) or train the folder again"
+        )
+    expected = meta.get("sha256")
+    actual = file_sha256(file)
+    if not isinstance(expected, str) or actual != expected:
+        raise RelvecError(
+            f"model folder {folder}: {file.name} has sha256 {actual}, but its relvec_config.json records "
+            f"{expected!r}: the file is corrupt or was changed; reinstall relvec (pip install --force-reinstall "
+            "relvec) or train the folder again"
+        )
+    try:
+        return load_file(file)
+    except (SafetensorError, OSError, ValueError) as error:
+        raise RelvecError(f"model folder {folder}: {file.name} is not a readable safetensors file ({error})") from error
+
+
+def apply_delta(model: torch.nn.Module, factors: dict[str, torch.Tensor], where: str) -> int:
+    """Add each ``B @ A`` of ``factors`` to the model's weight of the same name, in place; return how many
+    matrices changed. Every name must be a weight of ``model`` with matching shapes and finite values."""
+    parameters = dict(model.named_parameters())
+    names = sorted({key[: -len(suffix)] for key in factors for suffix in _SUFFIXES if key.endswith(suffix)})
+    stray = sorted(set(factors) - {name + suffix for name in names for suffix in _SUFFIXES})
+    if stray:
+        raise RelvecError(f"{where}: unexpected tensors {', '.join(stray[:3])} (expected NAME.lora_A / NAME.lora_B)")
+    with torch.no_grad():
+        for name in names:
+            if name not in parameters:
+                raise RelvecError(f"{where}: the delta adapts {name!r}, which the base encoder does not have")
+            down, up = factors.get(name + ".lora_A"), factors.get(name + ".lora_B")
+            if down is None or up is None:
+                raise RelvecError(f"{where}: {name} has only one of its two factors (lora_A, lora_B)")
+            weight = parameters[name]
+            rank = down.shape[0] if down.dim() == 2 else -1
+            if (
+                down.dim() != 2
+                or up.dim() != 2
+                or up.shape != (weight.shape[0], rank)
+                or down.shape[1:] != weight.shape[1:]
+            ):
+                raise RelvecError(
+                    f"{where}: {name} has factors {tuple(up.shape)} x {tuple(down.shape)}, which do not fit its "
+                    f"weight {tuple(weight.shape)}"
+                )
+            if not (torch.isfinite(down).all() and torch.isfinite(up).all()):
+                raise RelvecError(f"{where}: {name}'s factors hold NaN or infinite values")
+            merged = weight.double() + up.double() @ down.double()
+            weight.copy_(merged.to(weight.dtype))
+    return len(names)
+
+
+def delta_config(base: str, base_sha256: str, file: Path, **facts: Any) -> dict[str, Any]:
+    """The ``delta`` block of relvec_config.json for ``file`` over the base encoder ``base``."""
+    return {"base": base, "base_sha256": base_sha256, "file": file.name, "sha256": file_sha256(file), **facts}
+
+
+def save_delta(folder: Path, factors: dict[str, torch.Tensor]) -> Path:
+    """Write ``factors`` (contiguous float32) to ``folder/delta.safetensors``; return the file."""
+    from safetensors.torch import save_file
+
+    tensors = {key: value.detach().to(torch.float32).contiguous().cpu() for key, value in sorted(factors.items())}
+    for key, value in tensors.items():
+        if not torch.isfinite(value).all():
+            raise RelvecError(f"delta tensor {key} holds NaN or infinite values; refusing to save it")
+    file = folder / DELTA_FILE
+    temporary = file.with_name(file.name + ".tmp")
+    save_file(tensors, os.fspath(temporary))
+    temporary.replace(file)
+    return file
+
+
+def delta_parameters(factors: dict[str, torch.Tensor]) -> int:
+    """How many numbers the delta holds."""
+    return sum(value.numel() for value in factors.values())
+
+
+def base_sha256(folder: Path) -> str:
+    """The sha256 of a base encoder's weights file, remembered per file (path, size, mtime, inode) in the cache
+    folder so that a warm load does not re-read 440 MB; a file that changed in any of these is read again."""
+    from relvec.io.cache import cache_dir
+
+    file = base_weights_file(folder).resolve()
+    stat = file.stat()
+    key = f"{file}|{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}"
+    memo_file = cache_dir() / "verified-sha256.json"
+    try:
+        memo = json.loads(memo_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    if not isinstance(memo, dict):
+        memo = {}
+    known = memo.get(key)
+    if isinstance(known, str) and len(known) == 64:
+        return known
+    digest = file_sha256(file)
+    memo = {k: v for k, v in memo.items() if not k.startswith(f"{file}|")}
+    memo[key] = digest
+    try:
+        from relvec.io.outputs import write_text_atomic
+
+        memo_file.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(memo_file, json.dumps(memo, indent=1, sort_keys=True) + "\n")
+    except OSError:  # a read-only cache only costs the next load another read
+        pass
+    return digest
