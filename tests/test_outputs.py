@@ -5,7 +5,7 @@ import os
 import pytest
 
 from relvec import RelvecError
-from relvec.io.outputs import StagedFile, check_output_file, check_output_folder, write_text_atomic
+from relvec.files.outputs import StagedFile, check_output_file, check_output_folder, write_text_atomic
 
 
 def test_a_read_only_folder_is_refused_for_files_and_folders(tmp_path, monkeypatch):

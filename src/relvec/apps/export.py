@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from relvec.errors import check_choice
-from relvec.io.outputs import replaced_atomically
+from relvec.files.outputs import replaced_atomically
 
 FORMATS = ("word2vec", "word2vec-binary")
 _SPACE = re.compile(r"\s+")

@@ -20,7 +20,7 @@ from typing import Any
 
 from relvec.apps.index_options import IndexOptions, load_faiss
 from relvec.errors import RelvecError
-from relvec.io.outputs import write_folder_atomically
+from relvec.files.outputs import write_folder_atomically
 from relvec.pairs import Pair, check_pair
 
 FORMAT_NAME = "relvec-index"
@@ -49,7 +49,7 @@ def save_index_folder(
     *,
     overwrite: bool = False,
 ) -> Path:
-    """Write the three files of an index folder atomically (see :func:`~relvec.io.outputs.write_folder_atomically`)."""
+    """Write the three files of an index folder atomically (:func:`relvec.files.outputs.write_folder_atomically`)."""
     faiss = load_faiss()
 
     def write(work: Path) -> None:

@@ -14,8 +14,8 @@ from typing import IO, Any
 import numpy as np
 
 from relvec.errors import RelvecError, invalid
-from relvec.io.outputs import replaced_atomically
-from relvec.io.pairfiles import _parse_line, _text
+from relvec.files.outputs import replaced_atomically
+from relvec.io.pairfiles import _text, parse_pair_line
 from relvec.pairs import Pair
 
 #: Points up to which each is annotated with its pair by default.
@@ -38,14 +38,14 @@ def read_labelled_pairs(
         if not line.strip():
             continue
         if fmt == "tsv" and column is not None:  # the label column is the one extra column a map file may have
-            pairs.append(_parse_line("\t".join(line.split("\t")[:2]), fmt, where))
+            pairs.append(parse_pair_line("\t".join(line.split("\t")[:2]), fmt, where))
         elif fmt == "tsv" or column is None:
-            pairs.append(_parse_line(line, fmt, where))
+            pairs.append(parse_pair_line(line, fmt, where))
         if column is None:
             continue
         fields: Any = line.split("\t") if fmt == "tsv" else _json_line(line, where)
-        if fmt == "jsonl":  # a labelled JSON array has more than the two words _parse_line takes
-            pairs.append(_parse_line(json.dumps(fields if isinstance(fields, dict) else fields[:2]), fmt, where))
+        if fmt == "jsonl":  # a labelled JSON array has more than the two words parse_pair_line takes
+            pairs.append(parse_pair_line(json.dumps(fields if isinstance(fields, dict) else fields[:2]), fmt, where))
         if isinstance(fields, dict):
             if column not in fields:
                 raise invalid("--labels", column, f"a key of every line; {where} has {sorted(fields)}")

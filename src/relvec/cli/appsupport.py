@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from relvec.errors import RelvecError
-from relvec.io.outputs import replaced_atomically
+from relvec.files.outputs import replaced_atomically
 from relvec.io.pairfiles import INPUT_FORMATS, chunks, count_lines, guess_format, iter_pairs, open_input
 from relvec.pairs import Pair
 

@@ -13,7 +13,7 @@ from relvec.data.download import DEFAULT_BASE_URL, default_download_dir, downloa
 from relvec.data.paths import DATA_ENV
 from relvec.data.registry import DATASETS
 from relvec.errors import RelvecError, check_choice
-from relvec.io.outputs import check_output_folder
+from relvec.files.outputs import check_output_folder
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:

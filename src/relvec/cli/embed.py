@@ -10,7 +10,7 @@ from typing import Any
 
 from relvec.cli.options import add_encoder_options, encoder_from_args, options_from_args
 from relvec.errors import RelvecError, check_positive_int
-from relvec.io.outputs import StagedFile, check_output_file
+from relvec.files.outputs import StagedFile, check_output_file
 from relvec.io.pairfiles import (
     DEFAULT_CHUNK_SIZE,
     INPUT_FORMATS,

@@ -13,7 +13,7 @@ from relvec.cli.options import add_encoder_options
 from relvec.data.analogy import ANALOGY_SPLITS
 from relvec.embedding.factory import is_baseline
 from relvec.errors import RelvecError, check_choice
-from relvec.io.outputs import check_output_folder
+from relvec.files.outputs import check_output_folder
 from relvec.tasks.analogy import DEFAULT_DIRECTION, DIRECTIONS
 from relvec.tasks.benchmarks import GROUPS, NAMED_ONLY, TASKS
 from relvec.tasks.kinds import LEXICAL_METRICS

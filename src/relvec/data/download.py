@@ -19,7 +19,7 @@ from pathlib import Path
 
 from relvec.data.registry import DATASETS, Source, SplitSpec, get_spec
 from relvec.errors import RelvecError, check_choice
-from relvec.io.cache import cache_dir
+from relvec.files.cache import cache_dir
 
 #: Where the pinned files are fetched from: ``<base>/<owner>/<repo>/<commit>/<path>``.
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com"
@@ -27,7 +27,7 @@ _TIMEOUT_S = 60
 
 
 def default_download_dir() -> Path:
-    """``<relvec cache>/data`` (:func:`relvec.io.cache.cache_dir`)."""
+    """``<relvec cache>/data`` (:func:`relvec.files.cache.cache_dir`)."""
     return cache_dir() / "data"
 
 

@@ -132,7 +132,7 @@ def delta_parameters(factors: dict[str, torch.Tensor]) -> int:
 def base_sha256(folder: Path) -> str:
     """The sha256 of a base encoder's weights file, remembered per file (path, size, mtime, inode) in the cache
     folder so that a warm load does not re-read 440 MB; a file that changed in any of these is read again."""
-    from relvec.io.cache import cache_dir
+    from relvec.files.cache import cache_dir
 
     file = base_weights_file(folder).resolve()
     stat = file.stat()
@@ -151,7 +151,7 @@ def base_sha256(folder: Path) -> str:
     memo = {k: v for k, v in memo.items() if not k.startswith(f"{file}|")}
     memo[key] = digest
     try:
-        from relvec.io.outputs import write_text_atomic
+        from relvec.files.outputs import write_text_atomic
 
         memo_file.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(memo_file, json.dumps(memo, indent=1, sort_keys=True) + "\n")

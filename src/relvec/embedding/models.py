@@ -35,8 +35,8 @@ from relvec.embedding.delta import (
     save_delta,
 )
 from relvec.errors import RelvecError, invalid
-from relvec.io.cache import cache_dir
-from relvec.io.outputs import check_output_folder, write_text_atomic
+from relvec.files.cache import cache_dir
+from relvec.files.outputs import check_output_folder, write_text_atomic
 
 #: File that marks a relvec folder, beside the Hugging Face ``config.json`` and weights.
 RELVEC_CONFIG = "relvec_config.json"

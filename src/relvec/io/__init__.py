@@ -1,2 +1,2 @@
-"""Files in and out: streaming pair files and vector writers (:mod:`.pairfiles`), atomic outputs
-(:mod:`.outputs`), the cache folder (:mod:`.cache`) and the same embedding job spread over Ray (:mod:`.ray_embed`)."""
+"""Adapters above the core: streaming pair files in and vectors out (:mod:`.pairfiles`) and the same embedding
+job spread over Ray (:mod:`.ray_embed`). File utilities that every layer uses live in :mod:`relvec.files`."""

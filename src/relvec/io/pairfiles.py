@@ -38,7 +38,9 @@ def guess_format(path: str, choices: tuple[str, ...], argument: str) -> str:
     return found
 
 
-def _parse_line(line: str, fmt: str, where: str) -> Pair:
+def parse_pair_line(line: str, fmt: str, where: str) -> Pair:
+    """One pair from one line of a ``tsv`` (``head<TAB>tail``) or ``jsonl`` pair file; ``where`` names the file
+    and line in the error a bad line raises."""
     if fmt == "tsv":
         fields = line.split("\t")
         if len(fields) < 2:
@@ -82,7 +84,7 @@ def iter_pairs(stream: IO[bytes] | IO[str], fmt: str | None = None, name: str = 
             continue
         if fmt is None:
             fmt = "jsonl" if line.lstrip().startswith(("[", "{")) else "tsv"
-        yield _parse_line(line, fmt, where)
+        yield parse_pair_line(line, fmt, where)
 
 
 def chunks(pairs: Iterator[Pair], size: int) -> Iterator[list[Pair]]:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from relvec.errors import RelvecError, check_choice
-from relvec.io.pairfiles import INPUT_FORMATS, _parse_line, guess_format
+from relvec.io.pairfiles import INPUT_FORMATS, guess_format, parse_pair_line
 from relvec.pairs import Pair
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def plan_chunks(files: list[Path], chunk_size: int, fmt: str | None = None) -> C
                 continue
             if file_format is None:
                 file_format = "jsonl" if line.lstrip().startswith(("[", "{")) else "tsv"
-            _parse_line(line, file_format, f"{path}, line {number}")
+            parse_pair_line(line, file_format, f"{path}, line {number}")
             if total % chunk_size == 0:
                 chunks.append(ChunkStart(len(chunks), index, offset, 0))
             total += 1
@@ -127,7 +127,7 @@ def read_chunk(plan_files: list[str], formats: list[str], file: int, offset: int
             for raw in handle:
                 line = raw.decode("utf-8").rstrip("\r\n")
                 if line.strip():
-                    pairs.append(_parse_line(line, formats[file], str(path)))
+                    pairs.append(parse_pair_line(line, formats[file], str(path)))
                     if len(pairs) == count:
                         break
         file, offset = file + 1, 0

@@ -25,7 +25,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from relvec.errors import RelvecError
-from relvec.io.outputs import check_output_folder
+from relvec.files.outputs import check_output_folder
 from relvec.tasks.analogy import analogy_accuracy
 from relvec.training.config import TrainConfig
 from relvec.training.randomness import random_state, seed_everything, set_random_state

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import torch
 
 from relvec.errors import RelvecError, invalid
-from relvec.io.outputs import write_text_atomic
+from relvec.files.outputs import write_text_atomic
 from relvec.training.config import TrainConfig
 
 CHECKPOINT = "checkpoint"

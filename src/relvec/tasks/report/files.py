@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from relvec.errors import RelvecError
-from relvec.io.outputs import check_output_folder, write_text_atomic
+from relvec.files.outputs import check_output_folder, write_text_atomic
 from relvec.tasks.report.chart import check_chart_dependency, plot_report
 from relvec.tasks.report.markdown import markdown_report
 from relvec.tasks.report.results import CHART_FILE, MARKDOWN_FILE, RESULTS_FILE, RUN_FILE, Results
