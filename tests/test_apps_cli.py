@@ -33,7 +33,7 @@ def built(tiny_encoder_dir, pair_file, tmp_path):
 
 
 def test_build_then_search_prints_the_api_results(built, tiny_encoder_dir, capsys):
-    assert main(["search", str(built), "paris:france", "-k", "3", "--json"]) == 0
+    assert main(["search", str(built), "paris:france", "-k", "3", "--json", "-m", str(tiny_encoder_dir)]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     record = json.loads(line)
     encoder = RelationEncoder(tiny_encoder_dir, pooling="mask", device="cpu")
@@ -46,8 +46,16 @@ def test_build_then_search_prints_the_api_results(built, tiny_encoder_dir, capsy
     np.testing.assert_allclose([h["score"] for h in record["hits"]], np.sort(unit @ unit[0])[::-1][:3], atol=1e-5)
 
 
-def test_search_text_output_and_exclusion(built, capsys):
-    assert main(["search", str(built), "paris:europe", "-k", "2", "--exclude-shared-words"]) == 0
+def test_search_without_m_names_the_folder_to_pass(built, tiny_encoder_dir, capsys):
+    assert main(["search", str(built), "paris:france"]) == 2
+    err = capsys.readouterr().err
+    assert f"the index was built with the model folder '{tiny_encoder_dir}'" in err
+    assert f"pass -m {tiny_encoder_dir} if you trust that folder" in err
+
+
+def test_search_text_output_and_exclusion(built, tiny_encoder_dir, capsys):
+    command = ["search", str(built), "paris:europe", "-k", "2", "--exclude-shared-words", "-m", str(tiny_encoder_dir)]
+    assert main(command) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "paris:europe" and len(out) == 3
     assert all(re.fullmatch(r"\s+\d  -?\d\.\d{4}  \w+:\w+", line) for line in out[1:])

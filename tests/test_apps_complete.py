@@ -112,7 +112,7 @@ def test_only_the_top_candidates_are_reranked_and_encoded_once():
         (lambda e: e.complete("man", "king", "woman", k=0), "k must be a positive integer; got 0"),
         (
             lambda e: e.complete("man", "king", "woman", k=5),
-            r"k must be at most the number of candidates re-ranked \(4\)",
+            r"k must be at most the number of candidates re-ranked \(candidates=4\)",
         ),
         (lambda e: e.complete_many([("man", "king")], k=1), r"questions\[0\] must be three words"),
     ],
@@ -123,7 +123,7 @@ def test_bad_questions(call, message):
 
 
 def test_bad_settings():
-    with pytest.raises(RelvecError, match="offset_weight must be a number >= 0; got -1"):
+    with pytest.raises(RelvecError, match="offset_weight must be a finite number >= 0; got -1"):
         completer(-1)
     with pytest.raises(RelvecError, match="words must be distinct words"):
         keyed_vectors(["a", "a"], np.ones((2, 2)))
@@ -168,8 +168,9 @@ def test_cli_complete_over_a_vocabulary_file(countries, tiny_encoder_dir, capsys
             "WORD: 'xyzzyq' not in the vocabulary of 6 words",
         ),
         (["a", "b", "c", "-k", "0"], "-k must be a positive integer; got 0"),
-        (["a", "b", "c", "-k", "5", "--candidates", "3"], "--candidates must be at least -k (5); got 3"),
-        (["a", "b", "c", "--offset-weight", "-1"], "--offset-weight must be a number >= 0; got -1.0"),
+        (["a", "b", "c", "-k", "5", "--candidates", "3"], "-k must be at most --candidates (3), the words re-ranked"),
+        (["a", "b", "c", "--offset-weight", "-1"], "--offset-weight must be a finite number >= 0; got -1.0"),
+        (["a", "b", "c", "--offset-weight", "inf"], "--offset-weight must be a finite number >= 0; got inf."),
     ],
 )
 def test_cli_bad_input(countries, monkeypatch, capsys, args, message):

@@ -12,14 +12,27 @@ pytest.importorskip("gensim")
 
 from gensim.models import KeyedVectors  # noqa: E402
 
-from relvec.apps.export import export_word2vec, word2vec_key  # noqa: E402
+from relvec.apps.export import export_word2vec, word2vec_key, word2vec_pair  # noqa: E402
 from relvec.apps.index import RelationIndex  # noqa: E402
 from relvec.cli import main  # noqa: E402
 
 
 def test_keys():
     assert word2vec_key("new york", "usa") == "new_york__usa"
-    assert word2vec_key("a\tb", "c  d") == "a_b__c_d"
+    assert word2vec_key("new_york", "usa") == "new%5Fyork__usa"
+    assert word2vec_key("a\tb", "c  d") == "a%09b__c%20%20d"
+    assert word2vec_key("100%", "c\u00a0d") == "100%25__c%C2%A0d"
+
+
+TRICKY = ["new york", "new_york", "new  york", "a__b", "a", "b__c", "_a", "a_", "x%5Fy", "x_y", "é t", "naïve"]
+
+
+def test_keys_are_injective_and_read_back():
+    pairs = [(head, tail) for head in TRICKY for tail in TRICKY]
+    keys = [word2vec_key(head, tail) for head, tail in pairs]
+    assert len(set(keys)) == len(pairs)
+    assert all(" " not in key and "\t" not in key for key in keys)
+    assert [word2vec_pair(key) for key in keys] == pairs
 
 
 @pytest.mark.parametrize("fmt", ["word2vec", "word2vec-binary"])
@@ -54,7 +67,7 @@ def test_cli_export_round_trip_with_the_tiny_encoder(tiny_encoder_dir, tmp_path,
     assert main(["export", str(folder), "--format", "word2vec", "-o", str(out)]) == 0
     assert capsys.readouterr().out.strip() == f"exported 5 pairs to {out}"
     kv = KeyedVectors.load_word2vec_format(str(out))
-    assert main(["search", str(folder), "paris:france", "-k", "4", "--json"]) == 0
+    assert main(["search", str(folder), "paris:france", "-k", "4", "--json", "-m", str(tiny_encoder_dir)]) == 0
     import json
 
     hits = json.loads(capsys.readouterr().out)["hits"][1:]

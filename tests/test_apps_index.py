@@ -12,6 +12,7 @@ from apps_stubs import CAPITALS, INDEXED, TableEncoder
 pytest.importorskip("faiss")
 
 from relvec.apps.index import FORMAT_VERSION, IndexOptions, RelationIndex  # noqa: E402
+from relvec.apps.index_folder import file_sha256  # noqa: E402
 from relvec.errors import RelvecError  # noqa: E402
 
 
@@ -133,13 +134,18 @@ def test_save_refuses_an_existing_folder_and_leaves_nothing_half_written(index, 
         raise OSError("disk full")
 
     monkeypatch.setattr(faiss, "write_index", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(RelvecError, match="writing index folder '.*new' failed \\(disk full\\); it was left as it was"):
         index.save(tmp_path / "new")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]
 
 
 def corrupt(folder, name, text):
+    """Damage a file and record its new checksum, as a crafted folder would: the checks after the checksums."""
     (folder / name).write_text(text)
+    if name != "manifest.json":
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["sha256"][name] = file_sha256(folder / name)
+        (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
 @pytest.mark.parametrize(
@@ -150,6 +156,11 @@ def corrupt(folder, name, text):
         (lambda f: corrupt(f, "index.faiss", "garbage"), "index.faiss is missing or corrupt"),
         (lambda f: corrupt(f, "pairs.jsonl", '["a", "b"]\n'), "corrupt: 1 pairs, 5 vectors"),
         (lambda f: corrupt(f, "pairs.jsonl", "not json\n"), "corrupt: pairs.jsonl, line 1"),
+        (lambda f: (f / "pairs.jsonl").write_text('["x", "y"]\n'), "pairs.jsonl has changed since relvec wrote"),
+        (
+            lambda f: corrupt(f, "manifest.json", json.dumps({**_manifest(f), "sha256": None})),
+            "records no sha256 of index.faiss and pairs.jsonl .*rebuild it",
+        ),
         (
             lambda f: corrupt(f, "manifest.json", json.dumps({**_manifest(f), "format_version": FORMAT_VERSION + 1})),
             f"has format version {FORMAT_VERSION + 1}, newer than this relvec reads \\({FORMAT_VERSION}\\)",

@@ -1,138 +1,29 @@
-"""The table of bad and odd inputs (issue 15): each must end in a clear one-line error, or be handled right.
+"""The table of bad and odd inputs: each must end in a clear one-line error, or be handled right.
 
-Every case runs in a fresh folder (the working directory) beside the tiny encoder. Its outcome is one of
-
-* ``clear``: a :class:`RelvecError` (API) or exit 2 with one ``relvec ...: error:`` line (CLI) whose message
-  matches the case's pattern; or, for an ``ok`` case, a normal end that passes the case's check;
-* ``unclear``: an error of the right kind whose message does not say what the case expects;
-* ``traceback``: any other exception (a raw torch, numpy, json or OS error);
-* ``silent``: no error where one was due (or an ``ok`` case whose check fails: silent garbage);
-* ``lost``: a file the user already had was changed or removed;
-* ``ran-code``: a crafted file ran its code.
+Issue 15's cases (embed, train, evaluate, data, the encoder and loss APIs) are here; issue 21's (index,
+search, similarity, complete, label, map, export, serve, model folders, the apps API, outputs) are in
+``bad_inputs_wings.py``. How a case runs and what each outcome means (clear, unclear, traceback, silent,
+lost, ran-code) is in ``bad_inputs_harness.py``.
 
 With ``RELVEC_BAD_INPUTS_REPORT=FILE`` set, each outcome is appended to FILE as a JSON line, so that the
-counts can be made for any checkout (``python tests/test_bad_inputs.py FILE`` prints them).
+counts can be made for any checkout (``python tests/test_bad_inputs.py FILE`` prints them, per table).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
-import re
 import sys
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
-from relvec import RelvecError
+from bad_inputs_harness import TSV, Case, CliResult, Workspace, cli, outcome, summary, then
+from bad_inputs_wings import WING_CASES
 from relvec.training import losses
-
-TSV = "paris\tfrance\ncat\tanimal\nbig\tbigger\n"
-RELATIONS = {
-    "capital": [["paris", "france"], ["tokyo", "japan"], ["rome", "italy"]],
-    "plural": [["cat", "cats"], ["dog", "dogs"], ["car", "cars"]],
-    "opposite": [["hot", "cold"], ["up", "down"], ["wet", "dry"]],
-}
-
-
-@dataclass
-class Workspace:
-    """A fresh folder (also the working directory) and the tiny encoder folder."""
-
-    root: Path
-    tiny: Path
-
-    def file(self, name: str, content: str | bytes) -> Path:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        return path
-
-    def broken_model(self) -> Path:
-        """The tiny encoder without its tokenizer files."""
-        import shutil
-
-        folder = self.root / "broken-model"
-        shutil.copytree(self.tiny, folder)
-        for item in folder.iterdir():
-            if item.name not in ("config.json", "model.safetensors"):
-                item.unlink()
-        return folder
-
-    def relations(self) -> Path:
-        lines = [json.dumps({"relation": name, "positives": pairs}) for name, pairs in RELATIONS.items()]
-        return self.file("relations.jsonl", "\n".join(lines) + "\n")
-
-    def train_options(self) -> list[str]:
-        return ["--encoder", str(self.tiny), "--data", str(self.relations()), "--epochs", "1", "--device", "cpu"]
-
-    def config(self, **changes: Any):
-        from relvec.training.config import TrainConfig
-
-        values = {"encoder": str(self.tiny), "data": str(self.relations()), "epochs": 1, "device": "cpu"}
-        return TrainConfig(**{**values, **changes})
-
-    def encoder(self, **options: Any):
-        from relvec import RelationEncoder
-
-        return RelationEncoder(self.tiny, device="cpu", **options)
-
-
-@dataclass
-class Case:
-    id: str
-    run: Callable[[Workspace], Any]
-    expect: str  # a regex the error message must match; for kind "ok", a description
-    kind: str = "error"  # "error": must fail clearly; "ok": must work, and `check` must pass
-    check: Callable[[Workspace, Any], bool] | None = None
-    protect: tuple[str, ...] = ()  # files (relative to the workspace) that must survive unchanged
-    env: dict[str, str | None] = field(default_factory=dict)
-    setup: Callable[[Workspace], None] | None = None
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-def cli(*args: str) -> Callable[[Workspace], CliResult]:
-    """Run ``relvec ARGS`` in-process; ``{tiny}``, ``{root}`` in an argument are filled from the workspace."""
-
-    def run(ws: Workspace) -> CliResult:
-        from relvec.cli import main
-
-        filled = [arg.format(tiny=ws.tiny, root=ws.root) for arg in args]
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main([*filled, *(["-q"] if filled[0] in ("embed", "evaluate", "train") else [])])
-            except SystemExit as stop:  # argparse refusing an option: usage plus one error line, exit 2
-                code = int(stop.code or 0)
-        return CliResult(code, out.getvalue(), err.getvalue())
-
-    return run
-
-
-def then(prepare: Callable[[Workspace], Any], run: Callable[[Workspace], Any]) -> Callable[[Workspace], Any]:
-    def both(ws: Workspace) -> Any:
-        prepare(ws)
-        return run(ws)
-
-    return both
-
 
 # --- helpers for the cases -----------------------------------------------------------------------------------
 
@@ -433,6 +324,8 @@ CASES = [
     Case("api-train-config-seed-float", lambda ws: ws.config(seed=1.5).check(), "seed must be an integer >= 0"),
     Case("api-resolve-data-dir-list", lambda ws: __import__("relvec.data").data.resolve_data_dir(["x"]), "data_dir"),
 ]  # fmt: skip
+ISSUE_15 = len(CASES)
+CASES += WING_CASES
 
 
 def _analogy(embedder, questions=None):
@@ -453,51 +346,6 @@ def _without_matplotlib(run: Callable[[Workspace], CliResult], ws: Workspace) ->
         sys.modules.update(hidden)
 
 
-# --- running a case -------------------------------------------------------------------------------------------
-
-
-def outcome(case: Case, ws: Workspace) -> tuple[str, str]:
-    """``(category, detail)`` of one case; see the module docstring."""
-    if case.setup is not None:
-        case.setup(ws)
-    protected = {name: (ws.root / name).read_bytes() for name in case.protect if (ws.root / name).is_file()}
-    crashed = None
-    try:
-        result = case.run(ws)
-    except RelvecError as error:
-        message, result = str(error), None
-        failed = True
-    except Exception:
-        crashed = traceback.format_exc().strip().splitlines()[-1]
-    else:
-        failed = isinstance(result, CliResult) and result.code != 0
-        message = result.err.strip() if isinstance(result, CliResult) else ""
-    # The worst outcome first: code that ran, then a user's file lost, then a raw exception.
-    if (ws.root / "ran").exists():
-        return "ran-code", "the crafted checkpoint ran its command"
-    for name, content in protected.items():
-        path = ws.root / name
-        if not path.is_file() or path.read_bytes() != content:
-            return "lost", f"{name} was changed or removed"
-    if crashed is not None:
-        return "traceback", crashed
-    if case.kind == "ok":
-        good = not failed and case.check is not None and case.check(ws, result)
-        return ("clear", "") if good else ("silent", f"{case.expect}: not so ({message[:300]})")
-    if not failed:
-        return "silent", "no error"
-    if isinstance(result, CliResult):
-        if "Traceback" in result.err:
-            return "traceback", message[-500:]
-        lines = [line for line in message.splitlines() if "error:" in line]
-        if result.code != 2 or len(lines) != 1:
-            return "unclear", f"exit {result.code}: {message[:300]}"
-        message = lines[0]
-    if not re.search(case.expect, message):
-        return "unclear", message[:300]
-    return "clear", message
-
-
 @pytest.fixture
 def workspace(tiny_encoder_dir, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -515,7 +363,9 @@ def test_bad_input(case, workspace, monkeypatch):
     report = os.environ.get("RELVEC_BAD_INPUTS_REPORT")
     if report:
         with open(report, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"case": case.id, "outcome": category, "detail": detail[:300]}) + "\n")
+            table = "issue 15" if CASES.index(case) < ISSUE_15 else "issue 21"
+            row = {"case": case.id, "table": table, "outcome": category, "detail": detail[:300]}
+            handle.write(json.dumps(row) + "\n")
     assert category == "clear", f"{case.id}: {category}: {detail}"
 
 
@@ -523,16 +373,5 @@ def test_case_ids_are_unique():
     assert len({case.id for case in CASES}) == len(CASES)
 
 
-def _summary(report: str) -> None:
-    rows = [json.loads(line) for line in Path(report).read_text(encoding="utf-8").splitlines()]
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["outcome"]] = counts.get(row["outcome"], 0) + 1
-    print(f"cases tried: {len(rows)}; " + "; ".join(f"{name}: {count}" for name, count in sorted(counts.items())))
-    for row in rows:
-        if row["outcome"] != "clear":
-            print(f"  {row['outcome']:9} {row['case']}: {row['detail'][:160]!r}")
-
-
 if __name__ == "__main__":
-    _summary(sys.argv[1])
+    summary(sys.argv[1])

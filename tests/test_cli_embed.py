@@ -115,7 +115,7 @@ def test_output_that_is_the_input_is_refused(tmp_path, monkeypatch, capsys):
     source.write_text('["paris", "france"]\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert main(["embed", "pairs.jsonl", "-o", str(source), "-m", str(tmp_path / "none"), "-q"]) == 2
-    assert "is the input file; give another output name" in capsys.readouterr().err
+    assert "is the input file 'pairs.jsonl'; give another output name" in capsys.readouterr().err
     assert source.read_text(encoding="utf-8") == '["paris", "france"]\n'
 
 
@@ -161,7 +161,7 @@ def test_resume_with_other_options_is_refused(tiny_encoder_dir, tmp_path, capsys
     assert main([*command, "--chunk-size", "2"]) == 2
     capsys.readouterr()
     assert main([*command, "--chunk-size", "3", "--resume"]) == 2
-    assert "the interrupted run used different chunk_size (chunk_size=2)" in capsys.readouterr().err
+    assert "the interrupted run used other settings: chunk_size 2 (this run: 3)" in capsys.readouterr().err
 
 
 def test_sigkill_mid_run_loses_nothing_and_resume_is_bit_identical(tiny_encoder_dir, tmp_path, monkeypatch):

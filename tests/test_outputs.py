@@ -44,7 +44,7 @@ def test_staged_file_resume_checks_settings_and_length(tmp_path):
     staged.partial.write_bytes(b"x" * 10)
     staged.commit(4, 10)
     assert StagedFile(tmp_path / "out.npy", {"model": "m", "chunk_size": 4}).resume() == (4, 10)
-    with pytest.raises(RelvecError, match="different model \\(model='m'\\)"):
+    with pytest.raises(RelvecError, match="other settings: model 'm' \\(this run: 'other'\\)"):
         StagedFile(tmp_path / "out.npy", {"model": "other", "chunk_size": 4}).resume()
     staged.partial.write_bytes(b"x" * 3)
     with pytest.raises(RelvecError, match="shorter than its record"):

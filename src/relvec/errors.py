@@ -60,22 +60,26 @@ def check_number(
     low_open: bool = False,
     high_open: bool = False,
     expected: str | None = None,
+    finite: bool = True,
 ) -> float:
     """Return ``value`` as a float if it is a real number (not a bool, not NaN) within the given interval.
 
-    ``low_open``/``high_open`` exclude the bound itself: ``low=0, low_open=True`` means ``> 0``.
+    ``low_open``/``high_open`` exclude the bound itself: ``low=0, low_open=True`` means ``> 0``. An infinity
+    is refused unless ``finite=False``: as a weight, a timeout or a rate it only ever gives inf or NaN later.
     """
     if expected is None:
         if low is not None and high is not None:
             expected = f"a number in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
         elif low is not None:
-            expected = f"a number {'>' if low_open else '>='} {low}"
+            expected = f"a {'finite ' if finite else ''}number {'>' if low_open else '>='} {low}"
         elif high is not None:
-            expected = f"a number {'<' if high_open else '<='} {high}"
+            expected = f"a {'finite ' if finite else ''}number {'<' if high_open else '<='} {high}"
         else:
-            expected = "a number"
+            expected = "a finite number" if finite else "a number"
     # Real: numpy's float32 and int64 count too (they are not Python floats and ints).
     if isinstance(value, bool) or not isinstance(value, Real) or math.isnan(value):
+        raise invalid(argument, value, expected)
+    if finite and math.isinf(value):
         raise invalid(argument, value, expected)
     if low is not None and (value < low or (low_open and value == low)):
         raise invalid(argument, value, expected)

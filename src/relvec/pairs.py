@@ -11,6 +11,7 @@ from relvec.errors import invalid
 Pair = tuple[str, str]
 #: C0 and C1 control characters (tab and newline included: no word holds them).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def check_word(argument: str, word: Any) -> str:
@@ -23,6 +24,10 @@ def check_word(argument: str, word: Any) -> str:
     if _CONTROL.search(stripped):
         # A NUL or an escape inside a word is a broken file, not a word; the encoder would read it silently.
         raise invalid(argument, word, "a word without control characters")
+    if _SURROGATE.search(stripped):
+        # A lone surrogate is no character: JSON's "\ud800", or bytes that were not UTF-8 (a command-line
+        # argument decoded with surrogateescape). Tokenizers cannot read it.
+        raise invalid(argument, word, "valid Unicode text (a lone surrogate is not; was it UTF-8?)")
     return stripped
 
 

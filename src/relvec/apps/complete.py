@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from relvec.apps.queries import unit_rows
+from relvec.apps.queries import checked_vectors, unit_rows
+from relvec.data.lines import decode_line
 from relvec.errors import RelvecError, check_bool, check_number, check_positive_int, invalid
 from relvec.pairs import check_word
 
@@ -42,9 +43,15 @@ def _gensim():
 
 def keyed_vectors(words: Sequence[str], vectors: np.ndarray) -> Any:
     """A gensim ``KeyedVectors`` of ``words`` (in order) and their ``vectors`` (n, dim)."""
-    vectors = np.asarray(vectors, dtype=np.float32)
+    try:
+        vectors = np.asarray(vectors, dtype=np.float32)
+    except (TypeError, ValueError) as error:
+        raise invalid("vectors", vectors, "an array of numbers (n, dim)") from error
     if vectors.ndim != 2 or len(words) != len(vectors) or not len(words):
         raise invalid("vectors", vectors.shape, f"(n, dim) with one row for each of the {len(words)} words, n > 0")
+    bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
+    if len(bad):
+        raise invalid("vectors", f"NaN or inf in {len(bad)} row(s), the first for {words[bad[0]]!r}", "finite numbers")
     index = {word: row for row, word in enumerate(words)}
     if len(index) != len(words):
         raise invalid("words", f"{len(words) - len(index)} repeated", "distinct words")
@@ -78,8 +85,15 @@ def read_vocabulary(path: str | os.PathLike[str], argument: str = "--vocabulary"
     """One word per line (blank lines skipped); a missing or empty file is an error."""
     file = Path(path)
     if not file.is_file():
-        raise RelvecError(f"{argument} {str(path)!r}: no such file")
-    words = [line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        raise RelvecError(f"{argument} {str(path)!r}: {'is a folder' if file.is_dir() else 'no such file'}")
+    words = []
+    for number, raw in enumerate(file.read_bytes().splitlines(), start=1):
+        try:
+            line = decode_line(raw, number)
+        except RelvecError as error:
+            raise RelvecError(f"{argument} {str(path)!r}, line {number}: {error}") from None
+        if line.strip():
+            words.append(line.strip())
     if not words:
         raise RelvecError(f"{argument} {str(path)!r} is empty; expected one word per line")
     return words
@@ -122,6 +136,11 @@ class AnalogyCompleter:
         offset_weight: float = DEFAULT_OFFSET_WEIGHT,
         symmetric: bool = True,
     ) -> None:
+        if encoder is not None and not callable(getattr(encoder, "encode", None)):
+            raise invalid("encoder", encoder, "an object with .encode(pairs) -> (n, dim), or None to set it later")
+        needed = ("most_similar", "key_to_index", "index_to_key")
+        if not all(hasattr(static, name) for name in needed):
+            raise invalid("static", static, "word vectors as gensim KeyedVectors (keyed_vectors, glove_keyed_vectors)")
         self.encoder = encoder
         self.static = static
         self.candidates = check_positive_int("candidates", candidates)
@@ -165,7 +184,9 @@ class AnalogyCompleter:
             for first, second, third in views:
                 pairs.append((question[first], question[second]))
                 pairs.extend((question[third], d) for d in words)
-        vectors = unit_rows(self.encoder.encode(pairs)) if pairs else np.empty((0, 0), np.float32)
+        if pairs and self.encoder is None:
+            raise RelvecError("this completer has no encoder: pass one to AnalogyCompleter(encoder, static)")
+        vectors = unit_rows(checked_vectors(self.encoder.encode(pairs), "the encoder's vectors")) if pairs else None
         scores, start = [], 0
         for words in candidates:
             total = np.zeros(len(words), dtype=np.float32)
@@ -189,11 +210,18 @@ class AnalogyCompleter:
     def _check_k(self, k: Any) -> int:
         k = check_positive_int("k", k)
         if k > self.candidates:
-            raise invalid("k", k, f"at most the number of candidates re-ranked ({self.candidates})")
+            raise invalid("k", k, f"at most the number of candidates re-ranked (candidates={self.candidates})")
         return k
 
     def _complete(self, questions: list[Question], k: int) -> list[list[Completion]]:
         proposed = [self.offset_candidates(question) for question in questions]
+        for question, found in zip(questions, proposed, strict=True):
+            if not found:
+                size = len(self.static.index_to_key)
+                raise RelvecError(
+                    f"{' : '.join(question)} : ? has no candidate word: the vocabulary of {size} words holds none but "
+                    "the question's own (they are never answers); give a larger vocabulary"
+                )
         relations = self.relation_scores(questions, [[word for word, _ in found] for found in proposed])
         return [
             rank_completions(found, relation, self.offset_weight)[:k]

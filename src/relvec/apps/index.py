@@ -18,6 +18,7 @@ import numpy as np
 from relvec.apps.index_folder import (
     FORMAT_VERSION,
     build_manifest,
+    check_checksums,
     check_contents,
     read_faiss_index,
     read_manifest,
@@ -26,7 +27,7 @@ from relvec.apps.index_folder import (
 )
 from relvec.apps.index_options import KINDS, IndexOptions, load_faiss, new_faiss_index
 from relvec.apps.queries import check_same_model, model_identity, parse_pair_text, unit_rows
-from relvec.errors import RelvecError, check_int, check_positive_int, invalid
+from relvec.errors import RelvecError, check_bool, check_int, check_positive_int, invalid
 from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE, chunks
 from relvec.pairs import Pair, check_pair, check_pairs
 
@@ -99,7 +100,7 @@ class RelationIndex:
         pairs = check_pairs(pairs)
         if vectors is None:
             vectors = self._encoder().encode(pairs)
-        vectors = self._check_vectors(vectors, "vectors")
+        vectors = self._check_vectors(vectors, "vectors", pairs)
         if len(vectors) != len(pairs):
             raise invalid("vectors", vectors.shape, f"({len(pairs)}, {self.dim}): one row per pair")
         if not pairs:
@@ -121,14 +122,25 @@ class RelationIndex:
         self._index.add(waiting)
         self._untrained = []
 
-    def _check_vectors(self, vectors: Any, argument: str) -> np.ndarray:
-        array = np.asarray(vectors, dtype=np.float32)
+    def _check_vectors(self, vectors: Any, argument: str, pairs: list[Pair] | None = None) -> np.ndarray:
+        """Float32 unit rows (n, dim) of finite, non-zero ``vectors``; ``pairs`` name the rows in an error."""
+        try:
+            array = np.asarray(vectors, dtype=np.float32)
+        except (TypeError, ValueError) as error:
+            raise invalid(argument, vectors, f"an array of numbers of shape (n, {self.dim})") from error
         if array.ndim == 1:
             array = array[None, :]
         if array.ndim != 2 or array.shape[1] != self.dim:
             raise invalid(argument, array.shape, f"an array of shape (n, {self.dim}) (the index's dimension)")
         if not np.isfinite(array).all():
             raise invalid(argument, "a row with NaN or inf", "finite numbers")
+        zero = np.flatnonzero(~np.any(array, axis=1))
+        if len(zero):
+            # A zero vector has no direction: its cosine with everything would be a silent 0.
+            first = int(zero[0])
+            named = f" ({':'.join(pairs[first])})" if pairs is not None and first < len(pairs) else ""
+            shown = f"{len(zero)} zero row(s), the first row {first}{named}"
+            raise invalid(argument, shown, "non-zero vectors (a zero vector has no direction to compare)")
         return np.ascontiguousarray(unit_rows(array))
 
     def _encoder(self) -> Any:
@@ -153,12 +165,13 @@ class RelationIndex:
         """
         self._train_if_waiting()
         check_int("k", k, minimum=1, maximum=len(self), expected=f"an integer from 1 to the index size {len(self)}")
+        check_bool("exclude_shared_words", exclude_shared_words)
         if isinstance(queries, np.ndarray):
             if exclude_shared_words:
                 raise invalid("exclude_shared_words", True, "False for vector queries (they have no words)")
             return self._search_vectors(self._check_vectors(queries, "queries"), k)
         pairs = _query_pairs(queries)
-        vectors = self._check_vectors(self._encoder().encode(pairs), "the encoder's vectors")
+        vectors = self._check_vectors(self._encoder().encode(pairs), "the encoder's vectors", pairs)
         if not exclude_shared_words:
             return self._search_vectors(vectors, k)
         return [self._search_excluding(vector, pair, k) for vector, pair in zip(vectors, pairs, strict=True)]
@@ -205,9 +218,12 @@ class RelationIndex:
     @classmethod
     def load(cls, folder: str | os.PathLike[str], encoder: Any = None) -> RelationIndex:
         """Read an index folder; ``encoder`` (checked against the index's model) embeds pair queries."""
-        folder = Path(folder)
+        if not isinstance(folder, (str, os.PathLike)):
+            raise invalid("folder", folder, "the path of an index folder (relvec index build)")
+        folder = Path(folder).expanduser()
         manifest = read_manifest(folder)
-        faiss_index = read_faiss_index(folder)
+        check_checksums(folder, manifest)
+        faiss_index = read_faiss_index(folder, manifest["options"].get("kind", "flat"))
         index = cls(manifest["model"], IndexOptions(**manifest["options"]))
         index._index = faiss_index
         index.pairs = read_pairs(folder)

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from relvec.apps.queries import cosine_matrix, unit_rows
+from relvec.apps.queries import checked_vectors, cosine_matrix, unit_rows
+from relvec.data.lines import decode_line
 from relvec.errors import RelvecError, invalid
 from relvec.pairs import Pair, check_pair, check_pairs
 
@@ -42,12 +43,16 @@ def read_relations(path: str | os.PathLike[str], argument: str = "--relations") 
     """Relation name -> its prototype pairs, from a JSONL file; every line is checked, errors name the line."""
     file = Path(path)
     if not file.is_file():
-        raise RelvecError(f"{argument} {str(path)!r}: no such file")
+        raise RelvecError(f"{argument} {str(path)!r}: {'is a folder' if file.is_dir() else 'no such file'}")
     relations: dict[str, list[Pair]] = {}
-    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, raw in enumerate(file.read_bytes().splitlines(), start=1):
+        where = f"{argument} {str(path)!r}, line {number}"
+        try:
+            line = decode_line(raw, number)
+        except RelvecError as error:
+            raise RelvecError(f"{where}: {error}") from None
         if not line.strip():
             continue
-        where = f"{argument} {str(path)!r}, line {number}"
         try:
             item = json.loads(line)
         except json.JSONDecodeError as error:
@@ -69,6 +74,8 @@ class RelationLabeller:
     """Label pairs with the nearest of ``relations`` (name -> prototype pairs), embedded with ``encoder``."""
 
     def __init__(self, encoder: Any, relations: dict[str, Iterable[Any]]) -> None:
+        if not callable(getattr(encoder, "encode", None)):
+            raise invalid("encoder", encoder, "an object with .encode(pairs) -> (n, dim)")
         if not isinstance(relations, dict) or not relations:
             raise invalid("relations", relations, "a non-empty dict of relation name -> prototype pairs")
         self.encoder = encoder
@@ -78,7 +85,7 @@ class RelationLabeller:
         if empty:
             raise invalid("relations", empty, "at least one prototype pair per relation")
         pairs = [pair for name in self.names for pair in prototypes[name]]
-        vectors = unit_rows(encoder.encode(pairs))
+        vectors = unit_rows(checked_vectors(encoder.encode(pairs), "the encoder's vectors of the prototype pairs"))
         sizes = np.cumsum([0] + [len(prototypes[name]) for name in self.names])
         #: (relations, dim): the mean unit vector of each relation's prototype pairs.
         self.prototypes = np.stack(
@@ -90,7 +97,7 @@ class RelationLabeller:
         pairs = check_pairs(pairs)
         if not pairs:
             return np.empty((0, len(self.names)), dtype=np.float32)
-        return cosine_matrix(self.encoder.encode(pairs), self.prototypes)
+        return cosine_matrix(checked_vectors(self.encoder.encode(pairs), "the encoder's vectors"), self.prototypes)
 
     def label(self, pairs: Iterable[Any]) -> list[Label]:
         """Each pair's nearest relation and its score (ties go to the relation listed first)."""

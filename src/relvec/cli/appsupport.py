@@ -1,10 +1,12 @@
 """What the application subcommands (index, search, similarity, complete, label, map, export) share: loading
-the model an index names, reading pair files, checking output paths, writing output files atomically."""
+the model an index names, reading pair files, writing output files atomically (their paths are checked by
+:func:`relvec.files.outputs.check_output_file`, the one output check of every subcommand)."""
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from relvec.errors import RelvecError
-from relvec.files.outputs import replaced_atomically
+from relvec.files.outputs import check_output_file, replaced_atomically
 from relvec.io.pairfiles import INPUT_FORMATS, chunks, count_lines, guess_format, iter_pairs, open_input
 from relvec.pairs import Pair
 
@@ -45,19 +47,29 @@ def check_options_against_index(args: argparse.Namespace, model: dict[str, Any])
             "the encoder options differ from the model the index was built with: " + "; ".join(differences)
         )
     if args.model is None:
-        args.model = model["source"]
+        args.model = _named_model(model["source"])
     if model["source"] == "glove":
         return
     args.template, args.pooling, args.normalize = model["template"], model["pooling"], model["normalize"]
 
 
-def check_output_file(path: str, argument: str = "--output") -> Path:
-    target = Path(path)
-    if not target.resolve().parent.is_dir():
-        raise RelvecError(f"{argument} {path!r}: its folder does not exist")
-    if target.is_dir():
-        raise RelvecError(f"{argument} {path!r} is a folder; expected a file name")
-    return target
+def _named_model(source: Any) -> str:
+    """The model an index's manifest names, to load without ``-m``: a name (relvec's models, the embedded
+    encoders, glove, a Hugging Face name), never a folder. A manifest may come from someone else, and a folder it
+    names (``/home/x/model``, or a Hub-like ``owner/name`` that exists here) is loaded only when the user
+    names it with ``-m``."""
+    text = str(source)
+    if (
+        not isinstance(source, str)
+        or os.path.isabs(text)
+        or text.startswith((".", "~"))
+        or Path(text).expanduser().exists()
+    ):
+        raise RelvecError(
+            f"the index was built with the model folder {text!r}; relvec loads no folder an index names on its "
+            f"own: pass -m {text} if you trust that folder (or the folder you embedded it with)"
+        )
+    return text
 
 
 def add_pairs_input(parser: argparse.ArgumentParser) -> None:
@@ -97,10 +109,12 @@ def add_quiet(parser: argparse.ArgumentParser) -> None:
 
 
 @contextmanager
-def text_output(path: str | None) -> Iterator[IO[str]]:
-    """stdout for None; else a temporary file beside ``path``, renamed to it only when the block succeeds."""
+def text_output(path: str | None, inputs: tuple[str | None, ...] = ()) -> Iterator[IO[str]]:
+    """stdout for None; else a temporary file beside ``path`` (checked against ``inputs``), renamed to it only
+    when the block succeeds."""
     if path is None:
         yield sys.stdout
         return
-    with replaced_atomically(check_output_file(path)) as temporary, temporary.open("w", encoding="utf-8") as handle:
+    target = check_output_file("--output", path, inputs=inputs)
+    with replaced_atomically(target) as temporary, temporary.open("w", encoding="utf-8") as handle:
         yield handle

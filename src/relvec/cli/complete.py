@@ -64,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
     from relvec.apps.complete import AnalogyCompleter, glove_keyed_vectors, read_vocabulary
 
     k = check_positive_int("-k", args.k)
-    if args.candidates < k:
-        raise invalid("--candidates", args.candidates, f"at least -k ({k})")
+    check_positive_int("--candidates", args.candidates)
+    if k > args.candidates:
+        raise invalid("-k", k, f"at most --candidates ({args.candidates}), the words re-ranked; raise both together")
     check_number("--offset-weight", args.offset_weight, low=0)
     vocabulary = read_vocabulary(args.vocabulary) if args.vocabulary else None
     check_positive_int("--vocab-size", args.vocab_size)

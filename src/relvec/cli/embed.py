@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
                 total=total, initial=rows, unit="pair", desc="embedding", disable=args.quiet, dynamic_ncols=True
             ) as bar:
                 for chunk in itertools.chain([first] if first else [], pending):
-                    writer.write(chunk, encoder.encode(chunk))
+                    writer.write(chunk, _finite(encoder.encode(chunk), chunk, rows))
                     size = writer.commit()
                     rows += len(chunk)
                     if staged is not None:
@@ -144,6 +144,21 @@ def run(args: argparse.Namespace) -> int:
     if staged is not None:
         staged.finish()
     return 0
+
+
+def _finite(vectors: Any, chunk: list, start: int) -> Any:
+    """The chunk's vectors, refused if any is NaN or infinite (a broken model or static weight): relvec writes
+    no vector it would refuse to score."""
+    import numpy as np
+
+    bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
+    if len(bad):
+        head, tail = chunk[bad[0]]
+        raise RelvecError(
+            f"the encoder gave NaN or infinite vectors for {len(bad)} pair(s), the first {head}:{tail} (input pair "
+            f"{start + int(bad[0]) + 1}); the model folder or its static_weight is broken"
+        )
+    return vectors
 
 
 def _fail(error: BaseException, staged: StagedFile | None, writer: Any, rows: int) -> None:

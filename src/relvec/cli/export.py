@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from relvec.cli.appsupport import check_output_file
+from relvec.files.outputs import check_output_file
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_choice("--format", args.format, FORMATS)
     read_manifest(Path(args.index))
-    check_output_file(args.output)
+    check_output_file("--output", args.output, inputs=(args.index,))
     written, skipped = export_word2vec(RelationIndex.load(args.index), args.output, fmt=args.format)
     note = f" ({skipped} repeated keys skipped)" if skipped else ""
     print(f"exported {written} pairs to {args.output}{note}")

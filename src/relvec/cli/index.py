@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
-from pathlib import Path
 
 from relvec.cli.appsupport import add_pairs_input, add_quiet, load_model, pair_chunks
 from relvec.cli.options import add_encoder_options
-from relvec.errors import RelvecError, check_positive_int
+from relvec.errors import check_positive_int
+from relvec.files.outputs import check_output_folder
 from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE
 
 
@@ -60,7 +60,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=16,
         help="IVF: lists visited per query; more is better recall, slower (default 16)",
     )
-    build.add_argument("--overwrite", action="store_true", help="replace INDEX if it exists")
+    build.add_argument(
+        "--overwrite", action="store_true", help="replace INDEX if it exists (only an index folder relvec wrote)"
+    )
     build.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="pairs read and embedded together")
     add_encoder_options(build)
     add_quiet(build)
@@ -71,6 +73,7 @@ def run_build(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from relvec.apps.index import IndexOptions, RelationIndex
+    from relvec.apps.index_folder import is_index_folder
 
     check_positive_int("--chunk-size", args.chunk_size)
     options = IndexOptions(
@@ -81,11 +84,14 @@ def run_build(args: argparse.Namespace) -> int:
         nlist=args.nlist,
         nprobe=args.nprobe,
     )
-    output = Path(args.output)
-    if output.exists() and not args.overwrite:
-        raise RelvecError(f"--output {args.output!r} already exists; choose another or pass --overwrite")
-    if not output.resolve().parent.is_dir():
-        raise RelvecError(f"--output {args.output!r}: its parent folder does not exist")
+    output = check_output_folder(
+        "--output",
+        args.output,
+        inputs=(args.pairs,),
+        overwrite=args.overwrite,
+        replaceable=is_index_folder,
+        what="a relvec index folder",
+    )
     with pair_chunks(args, args.chunk_size) as (total, pending):
         encoder = load_model(args, chunk_size=args.chunk_size)
         with tqdm(total=total, unit="pair", desc="indexing", disable=args.quiet, dynamic_ncols=True) as bar:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from relvec.cli.appsupport import add_pairs_input, add_quiet, check_output_file, load_model, pair_chunks, text_output
+from relvec.cli.appsupport import add_pairs_input, add_quiet, load_model, pair_chunks, text_output
 from relvec.cli.options import add_encoder_options
+from relvec.files.outputs import check_output_file
 from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE, guess_format
 
 OUTPUT_FORMATS = ("tsv", "jsonl")
@@ -43,15 +44,16 @@ def run(args: argparse.Namespace) -> int:
 
     from relvec.apps.label import RelationLabeller, read_relations
 
-    relations = read_relations(args.relations)
+    inputs = (args.pairs, args.relations)
     output_format = "tsv"
     if args.output is not None:
         output_format = guess_format(args.output, OUTPUT_FORMATS, "--output")
-        check_output_file(args.output)
+        check_output_file("--output", args.output, inputs=inputs)
+    relations = read_relations(args.relations)
     with pair_chunks(args, DEFAULT_CHUNK_SIZE) as (total, pending):
         labeller = RelationLabeller(load_model(args), relations)
         with (
-            text_output(args.output) as handle,
+            text_output(args.output, inputs) as handle,
             tqdm(total=total, unit="pair", desc="labelling", disable=args.quiet, dynamic_ncols=True) as bar,
         ):
             for chunk in pending:

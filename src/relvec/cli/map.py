@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from relvec.cli.appsupport import add_pairs_input, check_output_file, load_model, pairs_format
+from relvec.cli.appsupport import add_pairs_input, load_model, pairs_format
 from relvec.cli.options import add_encoder_options
-from relvec.errors import RelvecError, check_positive_int
+from relvec.errors import RelvecError, check_int
+from relvec.files.outputs import check_output_file
 from relvec.io.pairfiles import open_input
 
 
@@ -52,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
 
     from relvec.apps.relmap import read_labelled_pairs, relation_map
 
-    check_output_file(args.output)
+    check_output_file("--output", args.output, inputs=(args.pairs,))
     if args.sample is not None:
-        check_positive_int("--sample", args.sample)
+        check_int("--sample", args.sample, minimum=4, expected="an integer >= 4 (a map needs at least 4 pairs)")
     fmt = pairs_format(args)
     with open_input(args.pairs) as (stream, name):
         if fmt is None:  # stdin: sniff from the first line, as relvec embed does

@@ -10,6 +10,9 @@ from relvec.cli.appsupport import check_options_against_index, load_model
 from relvec.cli.options import add_encoder_options
 from relvec.errors import check_positive_int, invalid
 
+#: Hits per query without -k (fewer when the index holds fewer pairs).
+DEFAULT_K = 10
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
@@ -20,7 +23,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("index", metavar="INDEX", help="index folder (relvec index build)")
     parser.add_argument("queries", nargs="+", metavar="QUERY", help="'head:tail', e.g. paris:france")
-    parser.add_argument("-k", type=int, default=10, help="nearest pairs printed per query (default 10)")
+    parser.add_argument(
+        "-k",
+        type=int,
+        default=None,
+        help="nearest pairs printed per query (default 10; every pair of a smaller index)",
+    )
     parser.add_argument("--exclude-shared-words", action="store_true", help="drop pairs sharing a word with the query")
     parser.add_argument("--json", action="store_true", help="print one JSON object per query instead of a table")
     add_encoder_options(parser)
@@ -33,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     manifest = read_manifest(Path(args.index))
     queries = [parse_pair_text(query, "QUERY") for query in args.queries]
-    k = check_positive_int("-k", args.k)
+    k = min(DEFAULT_K, manifest["count"]) if args.k is None else check_positive_int("-k", args.k)
     if k > manifest["count"]:
         raise invalid("-k", k, f"at most the index size {manifest['count']}")
     check_options_against_index(args, manifest["model"])

@@ -103,6 +103,31 @@ def _check_server_args(args: argparse.Namespace) -> None:
     if args.threads is not None:
         check_positive_int("--threads", args.threads)
     check_number("--graceful-timeout", args.graceful_timeout, low=0, expected="a number of seconds, 0 or more")
+    check_listen_address(args.host, args.port)
+
+
+def check_listen_address(host: str, port: int) -> None:
+    """Refuse an address uvicorn could not listen on (no such address, a port in use, a privileged port), by
+    binding it once, before the model loads: otherwise the model loads and then uvicorn fails."""
+    import errno
+    import socket
+
+    looks_numeric = all(part.isdigit() for part in host.split(".")) and "." in host
+    try:
+        if looks_numeric or ":" in host:
+            ipaddress.ip_address(host)
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (ValueError, UnicodeError, OSError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise RelvecError(f"--host {host!r} is not an address this machine can listen on ({reason})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise RelvecError(f"--port {port} is in use on {host}; choose another port") from None
+            raise RelvecError(f"--host {host!r} --port {port}: cannot listen there ({error.strerror})") from None
 
 
 def settings_from_args(args: argparse.Namespace) -> ServeSettings:

@@ -34,6 +34,7 @@ from relvec.embedding.delta import (
     read_delta,
     save_delta,
 )
+from relvec.embedding.folder_checks import WEIGHT_FILES, check_loaded_weights, check_model_folder, loading_error
 from relvec.errors import RelvecError, invalid
 from relvec.files.cache import cache_dir
 from relvec.files.outputs import check_output_folder, write_text_atomic
@@ -188,7 +189,7 @@ def read_folder_settings(folder: Path) -> dict[str, Any]:
 def _read_json(file: Path, what: str) -> Any:
     try:
         return json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, ValueError) as error:  # ValueError: JSONDecodeError and UnicodeDecodeError
         raise RelvecError(f"{what} is not valid JSON ({error})") from error
 
 
@@ -244,14 +245,22 @@ def _load_delta_folder(folder: Path, meta: Any) -> tuple[PreTrainedTokenizerBase
 
 
 def _load_weights(source: Path | str) -> tuple[PreTrainedTokenizerBase, PreTrainedModel]:
+    """Tokenizer and model of a Hugging Face folder or Hub name; no code of the folder's ever runs (see
+    relvec.embedding.folder_checks), and weights that do not fit the config are refused."""
     local = isinstance(source, Path)
+    if local:
+        check_model_folder(source)  # before transformers reads anything: auto_map, impossible sizes
     transformers_logging.disable_progress_bar()  # relvec shows its own progress; loading is quick
+    where = f"model folder {source}" if local else f"Hugging Face model {source!r} (are you online?)"
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
-        model = AutoModel.from_pretrained(source, local_files_only=local, dtype=torch.float32)
-    except Exception as error:  # transformers raises OSError, ValueError, safetensors errors ...
-        where = f"model folder {source}" if local else f"Hugging Face model {source!r} (are you online?)"
-        raise RelvecError(f"could not load an encoder from {where}: {type(error).__name__}: {error}") from error
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local, trust_remote_code=False)
+        model, info = AutoModel.from_pretrained(
+            source, local_files_only=local, dtype=torch.float32, trust_remote_code=False, output_loading_info=True
+        )
+    except Exception as error:  # transformers raises OSError, ValueError, safetensors and unpickling errors ...
+        raise loading_error(error, where) from error
+    weights = next((name for name in WEIGHT_FILES if local and (source / name).is_file()), "its weights")
+    check_loaded_weights(model, info, where, weights)
     if tokenizer.mask_token is None:
         raise RelvecError(f"encoder {str(source)!r} has a tokenizer with no mask token; relvec templates need one")
     check_tokenizer(tokenizer, model, f"encoder {str(source)!r}")

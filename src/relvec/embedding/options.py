@@ -8,6 +8,7 @@ to run (the model) is not an option: it is the encoder's first argument.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import shutil
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from relvec.embedding.hybrid import check_static_weight
 from relvec.embedding.pooling import check_pooling
 from relvec.embedding.precision import check_precision
 from relvec.embedding.prompt import Template
-from relvec.errors import check_bool, check_positive_int, invalid
+from relvec.errors import RelvecError, check_bool, check_positive_int, invalid
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,18 @@ class EncoderOptions:
     chunk_size: int = DEFAULT_CHUNK_SIZE
     compile: bool = False
     static_weight: float | None = None
+
+    def __new__(cls, *args: Any, **keywords: Any) -> EncoderOptions:
+        # Before the generated __init__, which would raise a bare TypeError for a mistyped option.
+        known = [field.name for field in dataclasses.fields(cls)]
+        unknown = [name for name in keywords if name not in known]
+        if unknown:
+            guesses = {name: difflib.get_close_matches(name, known, n=1) for name in unknown}
+            shown = ", ".join(
+                f"{name!r}" + (f" (did you mean {guess[0]!r}?)" if guess else "") for name, guess in guesses.items()
+            )
+            raise RelvecError(f"unknown option(s) {shown}; the encoder options are {', '.join(known)}")
+        return super().__new__(cls)
 
     def __post_init__(self) -> None:
         if self.template is not None:

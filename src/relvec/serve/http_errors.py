@@ -36,13 +36,25 @@ class RequestError(Exception):
 
 
 def shown(value: Any, limit: int = 200) -> Any:
-    """``value`` as it goes into an error body: JSON as is when short, else a shortened string."""
+    """``value`` as it goes into an error body: JSON as is when short, else a shortened string. Whatever a
+    request held (NaN, a lone surrogate, bytes), the result can be written as strict UTF-8 JSON."""
     try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+    except (TypeError, ValueError):  # not JSON, NaN or inf, a lone surrogate: shown as its repr, all ASCII
+        text = ascii(value)
         return text if len(text) <= limit else text[: limit - 3] + "..."
     return value if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _printable(text: Any) -> str:
+    """A field name or message as strict UTF-8 text (a lone surrogate in a JSON key is escaped)."""
+    text = str(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return ascii(text)[1:-1]
+    return text
 
 
 def error_body(status: int, errors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -50,11 +62,24 @@ def error_body(status: int, errors: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def error_entry(field: str, value: Any, expected: str) -> dict[str, Any]:
-    return {"field": field, "value": shown(value), "expected": expected}
+    return {"field": _printable(field), "value": shown(value), "expected": _printable(expected)}
+
+
+def safe_response(status: int, entries: list[dict[str, Any]], headers: dict[str, str] | None = None) -> JSONResponse:
+    """The error body as a response; an entry that still cannot be written becomes a plain one, so that the
+    error path itself never fails (a failing handler would turn a 4xx into a 500)."""
+    try:
+        return JSONResponse(error_body(status, entries), status, headers=headers)
+    except (TypeError, ValueError):
+        plain = [
+            error_entry(str(entry.get("field")), ascii(entry.get("value")), str(entry.get("expected")))
+            for entry in entries
+        ]
+        return JSONResponse(error_body(status, plain), status, headers=headers)
 
 
 def error_response(status: int, field: str, value: Any, expected: str, headers: dict[str, str] | None = None):
-    return JSONResponse(error_body(status, [error_entry(field, value, expected)]), status, headers=headers)
+    return safe_response(status, [error_entry(field, value, expected)], headers)
 
 
 def field_name(location: tuple[Any, ...] | list[Any]) -> str:
@@ -102,15 +127,29 @@ def relvec_error_entry(error: RelvecError) -> dict[str, Any]:
     """A RelvecError from the library (e.g. a prompt too long for the encoder) as an error entry."""
     match = _INVALID.match(str(error))
     if match:
-        return {"field": match["field"], "value": match["value"], "expected": match["expected"]}
+        return {
+            "field": _printable(match["field"]),
+            "value": shown(match["value"]),
+            "expected": _printable(match["expected"]),
+        }
     return error_entry("body", None, str(error))
+
+
+def body_parse_error(cause: BaseException | None) -> str:
+    """What a body that FastAPI could not parse (its HTTP 400) should have been, from the error it hit."""
+    if isinstance(cause, UnicodeDecodeError):
+        return f"a JSON body in UTF-8 (invalid UTF-8 at byte {cause.start}: {cause.reason})"
+    if isinstance(cause, RecursionError):
+        return "a JSON body of plain nesting (it nests arrays or objects too deep to parse)"
+    what = type(cause).__name__ if cause is not None else "an unreadable body"
+    return f"a JSON body that can be parsed (parsing failed with {what})"
 
 
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
         status, entries = validation_errors(list(error.errors()))
-        return JSONResponse(error_body(status, entries), status)
+        return safe_response(status, entries)
 
     @app.exception_handler(RequestError)
     async def _refused(request: Request, error: RequestError) -> JSONResponse:
@@ -118,10 +157,12 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RelvecError)
     async def _relvec(request: Request, error: RelvecError) -> JSONResponse:
-        return JSONResponse(error_body(422, [relvec_error_entry(error)]), 422)
+        return safe_response(422, [relvec_error_entry(error)])
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:  # FastAPI could not parse the body: say why, not "an error parsing"
+            return error_response(400, "body", "not parsed", body_parse_error(error.__cause__))
         expected = {404: "a route of this service (see /docs)", 405: "a method this route takes"}.get(
             error.status_code, str(error.detail)
         )

@@ -9,12 +9,32 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 from relvec.tasks.analogy import DIRECTIONS
 
-#: A word as the service takes it: surrounding whitespace removed, then at least one character.
-Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+def _whole_characters(word: str) -> str:
+    # JSON may escape a lone surrogate ("\ud800"): it is no character, and no tokenizer can read it.
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(f"valid Unicode text (a lone surrogate at character {error.start} is not)") from None
+    return word
+
+
+#: A word as the service takes it: surrounding whitespace removed, then at least one character, all of them
+#: real characters.
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_whole_characters)]
 #: A word pair, written ``["paris", "france"]``.
 PairIn = tuple[Word, Word]
 Direction = Literal[DIRECTIONS]  # type: ignore[valid-type]
@@ -27,7 +47,7 @@ class _Request(BaseModel):
 
 class EmbedRequest(_Request):
     pairs: list[PairIn] = Field(min_length=1, description="word pairs, e.g. [['paris', 'france']]")
-    normalize: bool = Field(False, description="scale every vector to length 1")
+    normalize: StrictBool = Field(False, description="scale every vector to length 1 (true or false)")
 
 
 class EmbedResponse(BaseModel):
@@ -72,7 +92,7 @@ class AnalogyResponse(BaseModel):
 
 class SearchRequest(_Request):
     pairs: list[PairIn] = Field(min_length=1, description="query pairs")
-    k: int = Field(10, ge=1, description="neighbours per query")
+    k: StrictInt = Field(10, ge=1, description="neighbours per query")
 
 
 class SearchHit(BaseModel):
@@ -91,7 +111,7 @@ class CompleteRequest(_Request):
     a: Word
     b: Word
     c: Word
-    k: int = Field(10, ge=1, description="completions to return")
+    k: StrictInt = Field(10, ge=1, description="completions to return")
 
 
 class Completion(BaseModel):
