@@ -167,8 +167,9 @@ def read_faiss_index(folder: Path, kind: str | None = None) -> Any:
         if not isinstance(index, expected) or index.metric_type != faiss.METRIC_INNER_PRODUCT:
             metric = "inner product" if index.metric_type == faiss.METRIC_INNER_PRODUCT else "not inner product"
             raise RelvecError(
-                f"index folder {str(folder)!r}: {INDEX_FILE} is a {type(index).__name__} ({metric}), but the "
-                f"manifest's kind {kind!r} is a FAISS {expected.__name__} by inner product; the folder is not what it says"
+                f"index folder {str(folder)!r}: {INDEX_FILE} is a FAISS {type(index).__name__} ({metric}), but "
+                f"the manifest's kind {kind!r} is a FAISS {expected.__name__} by inner product; the folder is not "
+                "what it says"
             )
     return index
 

@@ -70,7 +70,7 @@ def vector_length(model: str | os.PathLike[str] | None, options: EncoderOptions)
     """Length of the vectors ``model`` gives with ``options``, from its configuration alone (no weights)."""
     from transformers import AutoConfig
 
-    from relvec.embedding.folder_checks import check_model_folder
+    from relvec.embedding.folder_checks import check_model_folder, loading_error
     from relvec.embedding.hybrid import StaticOffset
     from relvec.embedding.models import config_source, read_folder_settings, resolve_source
 
@@ -83,7 +83,10 @@ def vector_length(model: str | os.PathLike[str] | None, options: EncoderOptions)
     where = config_source(source)
     if isinstance(where, Path):
         check_model_folder(where)  # before transformers reads it: no auto_map (custom code), sensible sizes
-    hidden = int(AutoConfig.from_pretrained(where, trust_remote_code=False).hidden_size)
+    try:
+        hidden = int(AutoConfig.from_pretrained(where, trust_remote_code=False).hidden_size)
+    except Exception as error:  # transformers raises OSError, ValueError ... (a missing folder, no network)
+        raise loading_error(error, f"model folder {where}" if isinstance(where, Path) else repr(where)) from error
     # A hybrid model folder (the trained default) appends its static part: the vectors are that much longer.
     weight = options.static_weight
     if weight is None:

@@ -143,7 +143,8 @@ def check_output_folder(
     for place in places:
         if not _writable(place):
             raise RelvecError(f"{argument} {str(path)!r}: {str(place)!r} is not writable")
-    _check_against_inputs(argument, path, target, tuple(given for given in inputs if not Path(given).is_file()))
+    folders = tuple(given for given in inputs if given is not None and not Path(given).is_file())
+    _check_against_inputs(argument, path, target, folders)
     if overwrite is None or not target.exists():
         return target
     if not overwrite:
