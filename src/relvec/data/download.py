@@ -20,6 +20,7 @@ from pathlib import Path
 from relvec.data.registry import DATASETS, Source, SplitSpec, get_spec
 from relvec.errors import RelvecError, check_choice
 from relvec.files.cache import cache_dir
+from relvec.files.outputs import usual_mode
 
 #: Where the pinned files are fetched from: ``<base>/<owner>/<repo>/<commit>/<path>``.
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com"
@@ -82,6 +83,7 @@ def fetch(source: Source, target: Path, base_url: str = DEFAULT_BASE_URL) -> boo
     target.parent.mkdir(parents=True, exist_ok=True)
     # Download beside the target, then move it in one step, so an interrupted or bad download leaves nothing.
     handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    usual_mode(partial)  # a data file like any other, not mkstemp's 0600
     try:
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=_TIMEOUT_S) as response:
             while block := response.read(1 << 20):

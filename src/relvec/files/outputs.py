@@ -45,7 +45,7 @@ def current_umask() -> int:
     return mask
 
 
-def _usual_mode(path: Path, folder: bool) -> None:
+def usual_mode(path: str | os.PathLike[str], folder: bool = False) -> None:
     """Give a file made by mkstemp (0600) or a folder made by mkdtemp (0700) the modes ``open`` and ``mkdir``
     give under the umask: outputs are meant to be shared like any file the user writes."""
     os.chmod(path, (0o777 if folder else 0o666) & ~current_umask())
@@ -197,7 +197,7 @@ def replaced_atomically(path: str | os.PathLike[str], what: str = "file") -> Ite
         descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.resolve().parent)
         os.close(descriptor)
         temporary = Path(name)
-        _usual_mode(temporary, folder=False)
+        usual_mode(temporary)
         yield temporary
         os.replace(temporary, target)
     except OSError as error:
@@ -235,7 +235,7 @@ def write_folder_atomically(
     work = None
     try:
         work = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-        _usual_mode(work, folder=True)
+        usual_mode(work, folder=True)
         write(work)
         if target.exists():
             old = work.with_name(work.name + "-old")
