@@ -64,6 +64,12 @@ class TrainConfig:
     lora_alpha: float = 16.0
     lora_dropout: float = 0.0
     lora_targets: str = "all"
+    # Distillation beside the contrastive loss (relvec.training.distill): each step also matches the
+    # teacher's cosine similarities over `distill_batch` lexical train pairs, weighted by `distill_weight`.
+    distill_teacher: str | None = None
+    distill_weight: float = 1.0
+    distill_batch: int = 256
+    distill_temperature: float = 0.05
 
     def check(self) -> None:
         """Raise on the first bad value, before any data or model is loaded."""
@@ -91,6 +97,11 @@ class TrainConfig:
         check_number("lora_alpha", self.lora_alpha, low=0, high=1e4, low_open=True)
         check_number("lora_dropout", self.lora_dropout, low=0, high=1, high_open=True)
         check_choice("lora_targets", self.lora_targets, LORA_TARGETS)
+        if self.distill_teacher is not None and (not isinstance(self.distill_teacher, str) or not self.distill_teacher):
+            raise invalid("distill_teacher", self.distill_teacher, "null or a model name or folder")
+        check_number("distill_weight", self.distill_weight, low=0, high=1e3, low_open=True)
+        check_int("distill_batch", self.distill_batch, minimum=2, maximum=4096)
+        check_number("distill_temperature", self.distill_temperature, low=0, high=10, low_open=True)
 
     def _check_optimisation(self) -> None:
         check_positive_int("epochs", self.epochs)
