@@ -28,13 +28,14 @@ from relvec.errors import RelvecError
 from relvec.files.cache import cache_dir
 from relvec.pairs import Pair
 
-#: Where distillation pairs come from.
-DISTILL_SOURCES = ("lexical",)
+#: How many pairs the teacher encodes: a fixed sample of the filtered pool (seed 0 for every run, so all
+#: runs share one cached set of teacher vectors). 120 steps of 256 pairs draw about 30k.
+POOL_SIZE = 32768
 
 
 def distillation_pairs(data_dir: str | os.PathLike[str] | None) -> tuple[list[Pair], int]:
-    """The lexical datasets' train pairs in both orders, deduplicated and sorted, minus every held-out pair;
-    returns the pairs and how many distinct ones the leakage filter dropped."""
+    """The lexical datasets' train pairs in both orders, deduplicated and sorted, minus every held-out pair,
+    sampled down to :data:`POOL_SIZE`; returns the pairs and how many distinct ones the leakage filter dropped."""
     from relvec.data.lexical import LEXICAL_DATASETS, load_lexical
     from relvec.data.wordnet import evaluation_pairs
 
@@ -49,7 +50,11 @@ def distillation_pairs(data_dir: str | os.PathLike[str] | None) -> tuple[list[Pa
     pairs |= {(tail, head) for head, tail in pairs}
     held_out = evaluation_pairs(data_dir, lexical_splits=("val", "test"))
     kept = sorted(pair for pair in pairs if pair not in held_out and pair[0] != pair[1])
-    return kept, len(pairs) - len(kept)
+    dropped = len(pairs) - len(kept)
+    if len(kept) > POOL_SIZE:
+        chosen = np.random.default_rng(0).choice(len(kept), size=POOL_SIZE, replace=False)
+        kept = [kept[i] for i in sorted(chosen)]
+    return kept, dropped
 
 
 def _teacher_identity(teacher: str) -> str:
@@ -69,7 +74,13 @@ def teacher_vectors(teacher: str, pairs: list[Pair], *, progress: bool = True) -
     teacher already encoded this pair set, else encoded (progress on stderr) and cached atomically."""
     from relvec.embedding.encoder import RelationEncoder
 
-    digest = hashlib.sha256((_teacher_identity(teacher) + "\n" + json.dumps(pairs)).encode()).hexdigest()[:16]
+    from relvec.embedding.options import default_device
+    from relvec.embedding.precision import resolve_precision
+
+    # bf16 where the hardware multiplies bfloat16 natively (the teacher only sets targets), else fp32.
+    precision = resolve_precision("auto", default_device(), training=True).precision
+    key = _teacher_identity(teacher) + "\n" + precision + "\n" + json.dumps(pairs)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     file = cache_dir() / "distill" / f"{digest}.npy"
     if file.is_file():
         try:
@@ -80,7 +91,7 @@ def teacher_vectors(teacher: str, pairs: list[Pair], *, progress: bool = True) -
             pass  # a corrupt cache entry is rebuilt, never trusted
     if progress:
         print(f"relvec train: the teacher {teacher} encodes {len(pairs)} distillation pairs once", file=sys.stderr)
-    encoder = RelationEncoder(teacher, static_weight=0, normalize=True)
+    encoder = RelationEncoder(teacher, static_weight=0, normalize=True, precision=precision)
     vectors = encoder.encode(pairs, progress=progress).astype(np.float32)
     file.parent.mkdir(parents=True, exist_ok=True)
     temporary = file.with_name(f".{file.stem}.{os.getpid()}.npy")
