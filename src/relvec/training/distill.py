@@ -73,7 +73,6 @@ def teacher_vectors(teacher: str, pairs: list[Pair], *, progress: bool = True) -
     """The teacher's unit contextual vectors of ``pairs``: float32 (n, dim), read from the cache when this
     teacher already encoded this pair set, else encoded (progress on stderr) and cached atomically."""
     from relvec.embedding.encoder import RelationEncoder
-
     from relvec.embedding.options import default_device
     from relvec.embedding.precision import resolve_precision
 
