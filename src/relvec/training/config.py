@@ -15,6 +15,7 @@ from relvec.embedding.prompt import Template
 from relvec.errors import RelvecError, check_bool, check_choice, check_int, check_number, check_positive_int, invalid
 from relvec.training.adapters import ADAPTERS, LORA_TARGETS
 from relvec.training.losses import LOSSES, make_loss
+from relvec.training.sampler import GROUPINGS
 
 #: Extra training relation sources beside ``data`` (relvec.training.relations).
 EXTRA_DATA = ("wordnet",)
@@ -42,6 +43,8 @@ class TrainConfig:
     max_steps: int | None = None
     relations_per_step: int = 8
     reversed_negatives: bool = False
+    # "parent": relations of one parent category share steps, so they are each other's negatives.
+    step_grouping: str = "random"
     freeze_embeddings: bool = False
     dropout: float | None = None  # every dropout layer's rate while training; None keeps the encoder's own
     lr: float = 5e-5
@@ -106,6 +109,7 @@ class TrainConfig:
     def _check_optimisation(self) -> None:
         check_positive_int("epochs", self.epochs)
         check_positive_int("relations_per_step", self.relations_per_step)
+        check_choice("step_grouping", self.step_grouping, GROUPINGS)
         if self.max_steps is not None:
             check_positive_int("max_steps", self.max_steps)
         check_number("lr", self.lr, low=0, high=1, low_open=True, high_open=True, expected="a learning rate in (0, 1)")

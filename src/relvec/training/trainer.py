@@ -74,7 +74,11 @@ class Trainer:
             model.to(encoder.device)
         loss_fn = make_loss(config.loss, config.temperature, config.margin)
         sampler = RelationSampler(
-            relations, config.relations_per_step, seed=config.seed, reversed_negatives=config.reversed_negatives
+            relations,
+            config.relations_per_step,
+            seed=config.seed,
+            reversed_negatives=config.reversed_negatives,
+            grouping=config.step_grouping,
         )
         if config.dropout is not None:
             for layer in model.modules():
