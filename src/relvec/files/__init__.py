@@ -1,2 +1,3 @@
-"""Below the core: the cache folder (:mod:`.cache`) and outputs written under a temporary name and renamed,
-with the checks every command makes before it writes (:mod:`.outputs`). torch-free; every layer may use it."""
+"""Below the core: the cache folder (:mod:`.cache`), outputs written under a temporary name and renamed, with
+the one check every command makes before it writes (:mod:`.outputs`), and a partial output a killed run resumes
+(:mod:`.staged`). torch-free; every layer may use it."""
