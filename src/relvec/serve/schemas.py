@@ -133,7 +133,7 @@ class MapRequest(_Request):
     pairs: list[PairIn] | None = Field(None, min_length=4, description="pairs to draw; without them, the index")
     labels: list[Word] | None = Field(None, description="one label per pair, its colour in the map")
     relations: Relations | None = Field(None, description="colour each point by its nearest relation")
-    sample: int = Field(300, ge=4, le=2000, description="index pairs drawn when no pairs are given")
+    sample: int = Field(200, ge=4, le=2000, description="index pairs drawn when no pairs are given")
 
     @model_validator(mode="after")
     def _labels_fit(self) -> MapRequest:

@@ -35,8 +35,11 @@
 
   /** A table cell showing a score to 3 decimals; the exact value is in its title and data-value. */
   function numberCell(value, className) {
-    return el("td", { className: "num " + (className || ""), title: String(value), dataset: { value: String(value) } },
-      fixed(value));
+    return el(
+      "td",
+      { className: "num " + (className || ""), title: String(value), dataset: { value: String(value) } },
+      fixed(value),
+    );
   }
 
   /**
@@ -45,8 +48,9 @@
    */
   function heatScale(values) {
     const finite = values.filter((v) => Number.isFinite(v));
-    const low = finite.length ? Math.min(...finite) : 0;
-    const high = finite.length ? Math.max(...finite) : 1;
+    // reduce, not Math.min(...values): a big table has more values than a call takes arguments
+    const low = finite.length ? finite.reduce((a, b) => Math.min(a, b)) : 0;
+    const high = finite.length ? finite.reduce((a, b) => Math.max(a, b)) : 1;
     const colour = (value) => {
       const t = high > low ? (value - low) / (high - low) : 1;
       const alpha = 0.06 + 0.8 * Math.max(0, Math.min(1, t));
@@ -67,8 +71,15 @@
       node.style.backgroundColor = scale.colour(value).background;
       return node;
     };
-    return el("p", { className: "legend" }, `${what}: `, swatch(scale.low), ` ${fixed(scale.low)} (lowest) `,
-      swatch(scale.high), ` ${fixed(scale.high)} (highest)`);
+    return el(
+      "p",
+      { className: "legend" },
+      `${what}: `,
+      swatch(scale.low),
+      ` ${fixed(scale.low)} (lowest) `,
+      swatch(scale.high),
+      ` ${fixed(scale.high)} (highest)`,
+    );
   }
 
   function scoreBar(value) {
@@ -78,6 +89,9 @@
   }
 
   const pairText = (pair) => `${pair[0]}:${pair[1]}`;
+
+  /** Long text cut for a message (the field shows it whole). */
+  const short = (text, limit = 40) => (text.length > limit ? `${text.slice(0, limit - 1)}…` : text);
 
   // ---- what the user types ----
 
@@ -90,7 +104,10 @@
 
   /** "paris:france, dog:bark" (commas, semicolons or new lines between) -> [["paris", "france"], ...]. */
   function parsePairs(text, field, { required = true } = {}) {
-    const items = text.split(/[\n,;]+/).map((item) => item.trim()).filter((item) => item);
+    const items = text
+      .split(/[\n,;]+/)
+      .map((item) => item.trim())
+      .filter((item) => item);
     if (!items.length && required) throw new InputError(field, "Type at least one pair, e.g. paris:france");
     return items.map((item, i) => {
       const parts = item.split(":");
@@ -122,7 +139,10 @@
     const relations = {};
     for (const group of parseGroups(text, field)) {
       if (group.name === null) {
-        throw new InputError(field, `"${group.pairs.map(pairText).join(", ")}" has no relation name: write name = pairs.`);
+        throw new InputError(
+          field,
+          `"${group.pairs.map(pairText).join(", ")}" has no relation name: write name = pairs.`,
+        );
       }
       relations[group.name] = (relations[group.name] || []).concat(group.pairs);
     }
@@ -202,7 +222,10 @@
     if (input && input.matches("input, textarea")) input.classList.add("invalid");
   }
 
-  /** "pairs[2][1]" -> "pair 3, tail" (with what was sent); "relations.sound[0][0]" -> 'relation "sound", pair 1, head'. */
+  /**
+   * An API field as the page names it, with the pair that was sent: "pairs[2][1]" -> "pair 3 (dog:bark), tail";
+   * "relations.sound[0][0]" -> 'relation "sound", pair 1 (dog:bark), head'.
+   */
   function describe(field, sent) {
     const match = /^([A-Za-z_]+)(?:\.(.+?))?((?:\[\d+\])*)$/.exec(field || "");
     if (!match) return field;
@@ -218,7 +241,7 @@
     }
     if (numbers.length) {
       const pair = Array.isArray(list) ? list[numbers[0]] : null;
-      parts.push(`pair ${numbers[0] + 1}` + (Array.isArray(pair) ? ` (${pairText(pair)})` : ""));
+      parts.push(`pair ${numbers[0] + 1}` + (Array.isArray(pair) ? ` (${short(pairText(pair), 60)})` : ""));
     }
     if (numbers.length > 1) parts.push(numbers[1] === 0 ? "head" : "tail");
     return parts.join(", ");
@@ -226,8 +249,8 @@
 
   function errorText(entry, sent) {
     const where = describe(entry.field, sent);
-    const got = entry.value === null || entry.value === undefined ? "" : `; got ${JSON.stringify(entry.value)}`;
-    return `${where}: expected ${entry.expected}${got}`;
+    const got = entry.value === null || entry.value === undefined ? "" : `; got ${short(JSON.stringify(entry.value))}`;
+    return `${where.charAt(0).toUpperCase()}${where.slice(1)}: expected ${entry.expected}${got}`;
   }
 
   /**
@@ -245,8 +268,12 @@
     }
     if (error.status === 401 || error.status === 403) {
       showKeyError(error);
-      fieldError(panel, error.status === 401 ? "The service needs an API key: type it in the key field above."
-        : "The service refused the API key: check the key field above.");
+      fieldError(
+        panel,
+        error.status === 401
+          ? "The service needs an API key: type it in the key field above."
+          : "The service refused the API key: check the key field above.",
+      );
       return;
     }
     if (error.status === 503) {
@@ -266,7 +293,7 @@
     }
   }
 
-  const statusWord = (status) => ({ 409: "Not available here. ", 413: "Too much: " }[status] || "");
+  const statusWord = (status) => (status === 409 ? "Not available here. " : "");
 
   function showKeyError(error) {
     clearErrors("key-form");
@@ -357,8 +384,15 @@
     };
     add("model", info.model, "info-model");
     add("vector size", info.dim, "info-dim");
-    add("index", info.search ? (info.index_size === null || info.index_size === undefined ? "yes"
-      : `${info.index_size.toLocaleString("en")} pairs`) : "none", "info-index");
+    add(
+      "index",
+      info.search
+        ? info.index_size === null || info.index_size === undefined
+          ? "yes"
+          : `${info.index_size.toLocaleString("en")} pairs`
+        : "none",
+      "info-index",
+    );
     add("precision", info.precision, "info-precision");
     add("pooling", info.pooling, "info-pooling");
     add("relvec", info.version, "info-version");
@@ -413,15 +447,36 @@
     }
   }
 
-  function renderMatrix(pairs, matrix) {
+  /** Pairs beyond this many are compared by the service but left out of the table (it would not be readable). */
+  const MATRIX_SHOWN = 60;
+
+  function renderMatrix(allPairs, allRows) {
+    const pairs = allPairs.slice(0, MATRIX_SHOWN);
+    const matrix = allRows.slice(0, MATRIX_SHOWN).map((row) => row.slice(0, MATRIX_SHOWN));
     const head = el("tr", {}, el("th", { className: "corner" }));
-    pairs.forEach((pair, j) => head.append(el("th", { scope: "col", className: "col-head", title: pairText(pair) },
-      el("span", { className: "col-number" }, String(j + 1)), el("span", { className: "pair" }, pairText(pair)))));
+    pairs.forEach((pair, j) =>
+      head.append(
+        el(
+          "th",
+          { scope: "col", className: "col-head", title: pairText(pair) },
+          el("span", { className: "col-number" }, String(j + 1)),
+          el("span", { className: "pair" }, pairText(pair)),
+        ),
+      ),
+    );
     const scale = heatScale(matrix.flatMap((row, i) => row.filter((_, j) => j !== i)));
     const body = el("tbody");
     matrix.forEach((row, i) => {
-      const line = el("tr", {}, el("th", { scope: "row", className: "row-head" },
-        el("span", { className: "col-number" }, String(i + 1)), el("span", { className: "pair" }, pairText(pairs[i]))));
+      const line = el(
+        "tr",
+        {},
+        el(
+          "th",
+          { scope: "row", className: "row-head" },
+          el("span", { className: "col-number" }, String(i + 1)),
+          el("span", { className: "pair" }, pairText(pairs[i])),
+        ),
+      );
       row.forEach((value, j) => {
         const cell = numberCell(value, i === j ? "diagonal" : "");
         if (i !== j) paint(cell, scale, value);
@@ -433,6 +488,9 @@
     const table = el("table", { id: "similarity-table", className: "matrix" }, el("thead", {}, head), body);
     const parts = [el("div", { className: "scroll" }, table)];
     if (pairs.length > 1) parts.push(legend(scale, "cosine, the diagonal aside"));
+    if (allPairs.length > pairs.length) {
+      parts.push(el("p", { className: "hint" }, `The first ${pairs.length} of ${allPairs.length} pairs are shown.`));
+    }
     clear($("similarity-result")).append(...parts);
   }
 
@@ -453,7 +511,10 @@
       path = "/search";
     }
     const fields = {
-      pairs: "search-query", positive: "search-positive", negative: "search-negative", k: "search-k",
+      pairs: "search-query",
+      positive: "search-positive",
+      negative: "search-negative",
+      k: "search-k",
       body: arithmetic ? "search-positive" : "search-query",
     };
     try {
@@ -467,43 +528,86 @@
     }
   }
 
-  const expression = (sent) => sent.positive.map(pairText).join(" + ")
-    + sent.negative.map((pair) => ` − ${pairText(pair)}`).join("");
+  const expression = (sent) =>
+    sent.positive.map(pairText).join(" + ") + sent.negative.map((pair) => ` − ${pairText(pair)}`).join("");
 
   function renderHits(groups, titles) {
     const result = clear($("search-result"));
     groups.forEach((hits, g) => {
       const body = el("tbody");
-      hits.forEach((hit, i) => body.append(el("tr", {},
-        el("td", { className: "rank" }, String(i + 1)),
-        el("td", { className: "pair" }, pairText([hit.head, hit.tail])),
-        numberCell(hit.score), scoreBar(hit.score))));
-      result.append(el("h3", {}, "nearest to ", el("span", { className: "pair" }, titles[g])),
-        el("table", { className: "hits", id: `search-table-${g}` },
-          el("thead", {}, el("tr", {}, el("th", {}, "#"), el("th", {}, "pair"), el("th", { className: "num" }, "cosine"),
-            el("th", {}))), body));
+      hits.forEach((hit, i) =>
+        body.append(
+          el(
+            "tr",
+            {},
+            el("td", { className: "rank" }, String(i + 1)),
+            el("td", { className: "pair" }, pairText([hit.head, hit.tail])),
+            numberCell(hit.score),
+            scoreBar(hit.score),
+          ),
+        ),
+      );
+      result.append(
+        el("h3", {}, "nearest to ", el("span", { className: "pair" }, titles[g])),
+        el(
+          "table",
+          { className: "hits", id: `search-table-${g}` },
+          el(
+            "thead",
+            {},
+            el(
+              "tr",
+              {},
+              el("th", {}, "#"),
+              el("th", {}, "pair"),
+              el("th", { className: "num" }, "cosine"),
+              el("th", {}),
+            ),
+          ),
+          body,
+        ),
+      );
     });
   }
 
   async function complete() {
-    const sent = { a: word("complete-a"), b: word("complete-b"), c: word("complete-c"), k: parseCount("complete-k", "k") };
+    const sent = {
+      a: word("complete-a"),
+      b: word("complete-b"),
+      c: word("complete-c"),
+      k: parseCount("complete-k", "k"),
+    };
     const fields = { a: "complete-a", b: "complete-b", c: "complete-c", k: "complete-k", body: "complete-c" };
     try {
       const answer = await call("/complete", sent);
       const parts = answer.completions.some((item) => item.relation !== undefined);
       const body = el("tbody");
-      answer.completions.forEach((item, i) => body.append(el("tr", {},
-        el("td", { className: "rank" }, String(i + 1)),
-        el("td", { className: "word" }, item.word),
-        numberCell(item.score, "strong"),
-        parts ? numberCell(item.relation) : null,
-        parts ? numberCell(item.offset) : null)));
-      const head = el("tr", {}, el("th", {}, "#"), el("th", {}, "d"), el("th", { className: "num" }, "score"),
+      answer.completions.forEach((item, i) =>
+        body.append(
+          el(
+            "tr",
+            {},
+            el("td", { className: "rank" }, String(i + 1)),
+            el("td", { className: "word" }, item.word),
+            numberCell(item.score, "strong"),
+            parts ? numberCell(item.relation) : null,
+            parts ? numberCell(item.offset) : null,
+          ),
+        ),
+      );
+      const head = el(
+        "tr",
+        {},
+        el("th", {}, "#"),
+        el("th", {}, "d"),
+        el("th", { className: "num" }, "score"),
         parts ? el("th", { className: "num", title: "cosine of r(a, b) with r(c, d)" }, "relation") : null,
-        parts ? el("th", { className: "num", title: "3CosAdd over GloVe word vectors" }, "offset") : null);
+        parts ? el("th", { className: "num", title: "3CosAdd over GloVe word vectors" }, "offset") : null,
+      );
       clear($("complete-result")).append(
         el("h3", {}, el("span", { className: "pair" }, `${sent.a} : ${sent.b} :: ${sent.c} : ?`)),
-        el("table", { className: "hits", id: "complete-table" }, el("thead", {}, head), body));
+        el("table", { className: "hits", id: "complete-table" }, el("thead", {}, head), body),
+      );
     } catch (error) {
       showError("complete-form", error, fields, sent);
     }
@@ -517,13 +621,24 @@
     const fields = { relations: "label-relations", pairs: "label-pairs", body: "label-pairs" };
     try {
       const answer = await call("/label", sent);
-      const head = el("tr", {}, el("th", {}, "pair"), el("th", {}, "relation"), el("th", { className: "num" }, "cosine"));
+      const head = el(
+        "tr",
+        {},
+        el("th", {}, "pair"),
+        el("th", {}, "relation"),
+        el("th", { className: "num" }, "score"),
+      );
       for (const name of answer.relations) head.append(el("th", { className: "num relation-name", title: name }, name));
       const scale = heatScale(answer.labels.flatMap((item) => item.scores));
       const body = el("tbody");
       for (const item of answer.labels) {
-        const line = el("tr", {}, el("td", { className: "pair" }, pairText([item.head, item.tail])),
-          el("td", {}, el("span", { className: "chip" }, item.relation)), numberCell(item.score, "strong"));
+        const line = el(
+          "tr",
+          {},
+          el("td", { className: "pair" }, pairText([item.head, item.tail])),
+          el("td", {}, el("span", { className: "chip" }, item.relation)),
+          numberCell(item.score, "strong"),
+        );
         item.scores.forEach((value, r) => {
           const cell = numberCell(value, answer.relations[r] === item.relation ? "best" : "");
           paint(cell, scale, value);
@@ -531,9 +646,14 @@
         });
         body.append(line);
       }
-      clear($("label-result")).append(el("div", { className: "scroll" },
-        el("table", { className: "hits", id: "label-table" }, el("thead", {}, head), body)),
-      legend(scale, "cosine with each relation's mean example vector"));
+      clear($("label-result")).append(
+        el(
+          "div",
+          { className: "scroll" },
+          el("table", { className: "hits", id: "label-table" }, el("thead", {}, head), body),
+        ),
+        legend(scale, "cosine with each relation's mean example vector"),
+      );
     } catch (error) {
       showError("label-form", error, fields, sent);
     }
@@ -552,19 +672,30 @@
       }
     } else {
       const pairs = groups.flatMap((group) => group.pairs);
-      if (pairs.length < 4) throw new InputError("map-pairs", `A map needs at least 4 pairs; there are ${pairs.length}.`);
+      if (pairs.length < 4)
+        throw new InputError("map-pairs", `A map needs at least 4 pairs; there are ${pairs.length}.`);
       sent = { pairs };
       if (named.length) sent.labels = groups.flatMap((group) => group.pairs.map(() => group.name || "(no label)"));
     }
-    const fields = { pairs: "map-pairs", labels: "map-pairs", relations: "map-pairs", sample: "map-sample",
-      index: "map-pairs", body: "map-pairs" };
+    const fields = {
+      pairs: "map-pairs",
+      labels: "map-pairs",
+      relations: "map-pairs",
+      sample: "map-sample",
+      index: "map-pairs",
+      body: "map-pairs",
+    };
     try {
       const image = await call("/map", sent, { binary: true });
       if (state.mapUrl) URL.revokeObjectURL(state.mapUrl);
       state.mapUrl = URL.createObjectURL(image);
       const picture = el("img", { id: "map-image", alt: fromIndex ? "relation map of the index" : "relation map" });
       picture.src = state.mapUrl;
-      const full = el("a", { href: state.mapUrl, target: "_blank", rel: "noopener", title: "open at full size" }, picture);
+      const full = el(
+        "a",
+        { href: state.mapUrl, target: "_blank", rel: "noopener", title: "open at full size" },
+        picture,
+      );
       clear($("map-result")).append(full);
       $("map-download").href = state.mapUrl;
       $("map-download").hidden = false;
@@ -600,13 +731,15 @@
     onSubmit("complete-form", complete);
     onSubmit("label-form", label);
     onSubmit("map-form", () => drawMap(false));
-    $("map-index-button").addEventListener("click", () => run("map-form", async () => {
-      try {
-        await drawMap(true);
-      } catch (error) {
-        showError("map-form", error, {}, null);
-      }
-    }));
+    $("map-index-button").addEventListener("click", () =>
+      run("map-form", async () => {
+        try {
+          await drawMap(true);
+        } catch (error) {
+          showError("map-form", error, {}, null);
+        }
+      }),
+    );
     for (const radio of document.querySelectorAll('input[name="search-mode"]')) {
       radio.addEventListener("change", () => setSearchMode(radio.value));
     }
