@@ -3,7 +3,9 @@ POST /map, completion's score parts, the index size in /info and ``relvec serve 
 
 from __future__ import annotations
 
+import fnmatch
 import io
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -183,3 +185,14 @@ def test_completion_passes_the_parts_of_its_score_when_the_completer_has_them(ti
 )
 def test_the_page_address_printed_by_open(host, url):
     assert page_url(host, 8000) == url
+
+
+def test_the_page_files_are_package_data():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    root = Path(__file__).resolve().parents[1]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["relvec"]
+    static = root / "src" / "relvec" / "serve" / "static"
+    names = sorted(path.name for path in static.iterdir())
+    assert names == ["explorer.css", "explorer.js", "index.html"]
+    for name in names:
+        assert any(fnmatch.fnmatch(f"serve/static/{name}", pattern) for pattern in globs), name
