@@ -185,3 +185,29 @@ def test_distillation_pairs_are_the_lexical_train_pairs_both_ways_minus_held_out
     pairs, dropped = distillation_pairs(folder)
     assert pairs == [("animal", "dog"), ("dog", "animal")]
     assert dropped == 4  # car:wheel and rose:flower, in both orders
+
+
+def test_cli_soup_of_two_seeds_is_the_average_of_their_merged_weights(config, tmp_path, capsys):
+    from transformers import AutoModel
+
+    runs = []
+    for seed in (0, 1):
+        config.seed = seed
+        train(config, tmp_path / f"seed{seed}", progress=False)
+        runs.append(str(tmp_path / f"seed{seed}"))
+    assert main(["soup", *runs, "-o", str(tmp_path / "soup"), "--static-weight", "0"]) == 0
+    merged = [RelationEncoder(run, device="cpu").model.state_dict() for run in runs]
+    soup = RelationEncoder(tmp_path / "soup", device="cpu")
+    base = AutoModel.from_pretrained(config.encoder).state_dict()
+    for name, weight in soup.model.state_dict().items():
+        expected = base[name] + ((merged[0][name] - base[name]) + (merged[1][name] - base[name])) / 2
+        assert torch.allclose(weight, expected, atol=1e-6), name
+    assert json.loads((tmp_path / "soup" / "relvec_config.json").read_text())["soup_of"] == runs
+    assert main(["soup", runs[0], "-o", str(tmp_path / "one")]) == 2
+    assert "runs must be two or more delta folders" in capsys.readouterr().err
+    assert main(["soup", *runs, "-o", str(tmp_path / "soup")]) == 2
+    assert "already holds files" in capsys.readouterr().err
+    assert main(["soup", *runs, "-o", runs[0] + "/inner"]) == 2
+    assert "inside the input run" in capsys.readouterr().err
+    assert main(["soup", runs[0], config.encoder, "-o", str(tmp_path / "mixed")]) == 2
+    assert "a delta folder (the output of relvec train --adapter lora)" in capsys.readouterr().err

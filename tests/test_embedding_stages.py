@@ -104,3 +104,18 @@ def test_the_command_line_and_the_torch_free_stages_load_without_torch():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_tokenizer_whose_mask_token_is_spelled_like_the_slot_reads_every_template(tiny_encoder_dir):
+    """MPNet and RoBERTa spell their mask token ``<mask>``, like the template slot: the slot is not a second
+    mask, and each prompt holds the mask token once."""
+    from transformers import AutoTokenizer
+
+    from relvec.embedding.tokens import PromptTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_encoder_dir)
+    tokenizer.add_special_tokens({"mask_token": "<mask>"})
+    for name in TEMPLATES:
+        prompts = PromptTokenizer(tokenizer, Template.from_name_or_text(name), 64, words_for=None)
+        tokens = prompts([("paris", "france")])
+        assert list(tokens.ids[0]).count(tokenizer.mask_token_id) == 1

@@ -15,7 +15,7 @@ from relvec import __version__
 from relvec.errors import RelvecError
 
 #: Subcommand modules under relvec.cli, in the order ``--help`` lists them.
-SUBCOMMANDS = ["embed", "train", "evaluate", "data"]
+SUBCOMMANDS = ["embed", "train", "soup", "evaluate", "data"]
 # Applications of relation vectors (relvec.apps) and the HTTP service (relvec.serve).
 SUBCOMMANDS += ["index", "search", "similarity", "complete", "label", "map", "export", "serve"]
 

@@ -21,9 +21,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "serve",
         help="serve relation similarity over HTTP",
-        description="Serve /embed, /similarity, /analogy, /search and /complete over HTTP (OpenAPI at /docs). "
-        "With $RELVEC_API_KEY set, every route but /health needs that key. Needs the serve extra: "
-        "pip install 'relvec[serve]'.",
+        description="Serve /embed, /similarity, /analogy, /search, /complete, /label and /map over HTTP (OpenAPI "
+        "at /docs), and a relation explorer page for people at /. With $RELVEC_API_KEY set, every route but "
+        "/health and the page needs that key. Needs the serve extra: pip install 'relvec[serve]'.",
     )
     add_encoder_options(parser)
     parser.add_argument(
@@ -38,6 +38,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine only)"
     )
     parser.add_argument("--port", type=int, default=8000, help="TCP port to listen on (default 8000)")
+    parser.add_argument(
+        "--open",
+        action="store_true",
+        help="print the explorer page's address once the server listens, to open in a browser",
+    )
     limits = parser.add_argument_group("limits")
     limits.add_argument("--max-pairs", type=int, default=1024, help="pairs per request (default 1024; more: 413)")
     limits.add_argument(
@@ -202,11 +207,34 @@ def _serve(args: argparse.Namespace, load: Callable[[], Backends], settings: Ser
         timeout_graceful_shutdown=args.graceful_timeout,
         server_header=False,
     )
-    server = uvicorn.Server(config)
+    server = _announcing_server(config) if args.open else uvicorn.Server(config)
     server.run()
     if failures:
         error = failures[0]
         raise error if isinstance(error, RelvecError) else RelvecError(f"loading failed: {error}") from error
+
+
+def _announcing_server(config: Any) -> Any:
+    """uvicorn's server, printing the explorer page's address once it listens (``--open``)."""
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started and self.servers:
+                host, port = self.servers[0].sockets[0].getsockname()[:2]  # the real port, also for --port 0
+                print(f"relvec serve: the explorer page is at {page_url(host, port)}", flush=True)
+
+    return AnnouncingServer(config)
+
+
+def page_url(host: str, port: int) -> str:
+    """The explorer's address for a server bound to ``host``: a wildcard address is reached through loopback."""
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def _is_loopback(host: str) -> bool:

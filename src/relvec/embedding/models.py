@@ -28,6 +28,7 @@ from relvec.embedding.builtin import BUILTINS, MPNET_PARTS, builtin_path, defaul
 from relvec.embedding.delta import (
     DELTA_FILE,
     apply_delta,
+    average_deltas,
     base_sha256,
     delta_config,
     delta_parameters,
@@ -343,3 +344,34 @@ def config_source(source: Path | str) -> Path | str:
         if isinstance(meta, dict) and isinstance(meta.get("base"), str):
             return resolve_encoder(meta["base"])[0]
     return source
+
+
+def soup_delta_folders(
+    runs: list[str | os.PathLike[str]], folder: str | os.PathLike[str], *, static_weight: float | None = None
+) -> Path:
+    """Write the uniform soup of several delta folders of one recipe (same base, template and pooling): the
+    average of their merged weights, exactly (relvec.embedding.delta.average_deltas). ``static_weight``
+    replaces the runs' hybrid weight (chosen on validation after the soup), else theirs is kept."""
+    if not isinstance(runs, (list, tuple)) or len(runs) < 2:
+        raise invalid("runs", runs, "two or more delta folders (relvec train --adapter runs of one recipe)")
+    configs, factors = [], []
+    for run in runs:
+        path = Path(run)
+        settings = read_folder_settings(path) if path.is_dir() else {}
+        meta = settings.get("delta")
+        if not isinstance(meta, dict):
+            raise invalid("runs", os.fspath(run), "a delta folder (the output of relvec train --adapter lora)")
+        configs.append(settings)
+        factors.append(read_delta(path, meta))
+    for key in ("template", "pooling"):
+        if len({str(c.get(key)) for c in configs}) != 1:
+            raise RelvecError(f"the runs differ in {key}; a soup averages runs of one recipe")
+    for key in ("base", "base_sha256"):
+        if len({str(c["delta"].get(key)) for c in configs}) != 1:
+            raise RelvecError(f"the runs' deltas differ in their {key.replace('_', ' ')}; a soup needs one base")
+    settings = {key: configs[0][key] for key in ("template", "pooling") if key in configs[0]}
+    weight = configs[0].get("static_weight", 0.0) if static_weight is None else static_weight
+    if weight:
+        settings["static_weight"] = weight
+    settings["soup_of"] = [os.fspath(run) for run in runs]
+    return save_delta_folder(folder, configs[0]["delta"]["base"], average_deltas(factors), settings)

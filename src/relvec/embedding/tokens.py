@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from relvec.embedding.prompt import Template
+from relvec.embedding.prompt import MASK, Template
 from relvec.errors import invalid
 from relvec.pairs import Pair
 
@@ -93,8 +93,9 @@ class PromptTokenizer:
     def __init__(
         self, tokenizer: PreTrainedTokenizerBase, template: Template, max_length: int, *, words_for: str | None
     ) -> None:
-        if tokenizer.mask_token in template.text:
+        if tokenizer.mask_token in template.text.replace(MASK, " "):
             # The literal token would be a second mask in every prompt, and the error would blame each pair.
+            # (RoBERTa-style tokenizers spell their mask token like the slot itself, which is fine.)
             raise invalid(
                 "template",
                 template.text,

@@ -44,7 +44,8 @@ class SearchIndex(Protocol):
 class Completer(Protocol):
     def complete(self, a: str, b: str, c: str, k: int) -> Iterable[Any]:
         """The ``k`` best words d for ``a : b :: c : d``, best first: ``(word, score)`` items, ``{"word",
-        "score"}`` dicts or objects with ``word`` and ``score``."""
+        "score"}`` dicts or objects with ``word`` and ``score`` (and optionally ``relation`` and ``offset``,
+        the two parts of the score)."""
         ...
 
 
@@ -69,6 +70,10 @@ def _field(item: Any, name: str) -> Any:
     return item[name] if isinstance(item, dict) else getattr(item, name)
 
 
+def _optional_field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+
+
 def search_hit(item: Any) -> dict[str, Any]:
     """One search result as ``{"head", "tail", "score"}``."""
     try:
@@ -84,12 +89,16 @@ def search_hit(item: Any) -> dict[str, Any]:
 
 
 def completion(item: Any) -> dict[str, Any]:
-    """One completion as ``{"word", "score"}``."""
+    """One completion as ``{"word", "score"}``, with its ``relation`` and ``offset`` parts when the item has them
+    (relvec's :class:`~relvec.apps.complete.Completion` does)."""
     try:
         if isinstance(item, tuple) and len(item) == 2:
             word, score = item
+            parts: dict[str, Any] = {}
         else:
             word, score = _field(item, "word"), _field(item, "score")
-        return {"word": str(word), "score": float(score)}
+            parts = {name: _optional_field(item, name) for name in ("relation", "offset")}
+        found = {"word": str(word), "score": float(score)}
+        return found | {name: float(value) for name, value in parts.items() if value is not None}
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise BackendError(f"the completer returned a result the service cannot read: {item!r}") from error

@@ -1,8 +1,9 @@
 """Who gets in and how much they may send: two small ASGI middlewares, run before any route.
 
-* :class:`ApiKeyGuard`: with a key set, every path but /health needs ``Authorization: Bearer KEY`` or
-  ``X-API-Key: KEY``; missing is 401, wrong is 403. The comparison takes the same time wherever the keys
-  differ (``hmac.compare_digest``), so the key cannot be guessed a character at a time from timings.
+* :class:`ApiKeyGuard`: with a key set, every path but /health and the explorer page's files needs
+  ``Authorization: Bearer KEY`` or ``X-API-Key: KEY``; missing is 401, wrong is 403. The comparison takes the
+  same time wherever the keys differ (``hmac.compare_digest``), so the key cannot be guessed a character at a
+  time from timings.
 * :class:`BodyLimit`: a body over ``max_bytes`` is answered 413 as soon as its declared length, or the bytes
   read so far, pass the limit, so that it is never read whole, let alone parsed.
 """
@@ -14,8 +15,10 @@ import hmac
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from relvec.serve.http_errors import error_response
+from relvec.serve.page import PAGE_PATHS
 
-OPEN_PATHS = frozenset({"/health"})
+#: Open without the key: /health, and the explorer page's files (no data: the page asks for the key itself).
+OPEN_PATHS = frozenset({"/health"}) | PAGE_PATHS
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

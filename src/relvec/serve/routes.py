@@ -1,5 +1,6 @@
 """The service's routes, one function per group: status (/health, /info), vectors (/embed, /similarity,
-/analogy) and lookups (/search, /complete, which need an index or a completer).
+/analogy), lookups (/search, /complete, which need an index or a completer), relations (/label, /map) and the
+explorer page (GET /, :mod:`relvec.serve.page`).
 
 Every route checks the request against the operator's limits before any model work, then encodes through
 the service's batcher so that all model calls run on the one model thread.
@@ -7,17 +8,21 @@ the service's batcher so that all model calls run on the one model thread.
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from relvec import __version__
+from relvec.apps.label import RelationLabeller
 from relvec.pairs import Pair
 from relvec.serve.backends import Backends, completion, search_hit
 from relvec.serve.http_errors import RequestError
+from relvec.serve.maps import index_sample, map_png
+from relvec.serve.page import add_page_routes
 from relvec.serve.schemas import (
     AnalogyRequest,
     AnalogyResponse,
@@ -29,7 +34,10 @@ from relvec.serve.schemas import (
     ErrorResponse,
     HealthResponse,
     InfoResponse,
+    LabelRequest,
+    LabelResponse,
     LimitsInfo,
+    MapRequest,
     SearchRequest,
     SearchResponse,
     SimilarityRequest,
@@ -46,6 +54,8 @@ def add_routes(app: FastAPI, service: Service) -> None:
     add_status_routes(app, service)
     add_vector_routes(app, service)
     add_lookup_routes(app, service)
+    add_relation_routes(app, service)
+    add_page_routes(app)
 
 
 def add_status_routes(app: FastAPI, service: Service) -> None:
@@ -123,7 +133,12 @@ def add_lookup_routes(app: FastAPI, service: Service) -> None:
         results = await batcher.call(index.search, list(request.pairs), request.k)
         return {"results": [[search_hit(hit) for hit in hits] for hits in results]}
 
-    @app.post("/complete", response_model=CompleteResponse, responses={409: {"model": ErrorResponse}})
+    @app.post(
+        "/complete",
+        response_model=CompleteResponse,
+        response_model_exclude_none=True,
+        responses={409: {"model": ErrorResponse}},
+    )
     async def complete(request: CompleteRequest) -> Any:
         """Analogy completion ``a : b :: c : ?``; 409 when the service has no completer."""
         completer = service.ready().completer
@@ -134,6 +149,81 @@ def add_lookup_routes(app: FastAPI, service: Service) -> None:
         service.check_k(request.k)
         found = await batcher.call(completer.complete, request.a, request.b, request.c, request.k)
         return {"completions": [completion(item) for item in found]}
+
+
+def add_relation_routes(app: FastAPI, service: Service) -> None:
+    """POST /label (the nearest of relations given by example pairs) and POST /map (a relation map as PNG)."""
+    batcher = service.batcher
+
+    @app.post("/label", response_model=LabelResponse)
+    async def label(request: LabelRequest) -> Any:
+        """Each pair's nearest relation, as ``relvec label`` computes it: the cosine of the pair's vector with
+        each relation's prototype, the mean unit vector of its example pairs."""
+        service.ready()
+        relations = _checked_relations(service, request.relations, pairs=request.pairs)
+        pairs = list(request.pairs)
+        labeller, scores = await _labelled(batcher, relations, pairs)
+        labels = [
+            {"head": head, "tail": tail, "relation": labeller.names[best], "score": float(row[best]), "scores": row}
+            for (head, tail), row, best in zip(pairs, scores.tolist(), scores.argmax(axis=1), strict=True)
+        ]
+        return {"relations": labeller.names, "labels": labels}
+
+    @app.post(
+        "/map",
+        response_class=Response,
+        responses={
+            200: {"content": {"image/png": {}}, "description": "the map, a PNG image"},
+            409: {"model": ErrorResponse},
+        },
+    )
+    async def relation_map(request: MapRequest) -> Response:
+        """A t-SNE map of ``pairs`` (or, without them, of up to ``sample`` pairs of the index) as a PNG, each
+        point coloured by its label or by its nearest relation; up to 60 points carry their pair."""
+        backends = service.ready()
+        if request.pairs is not None:
+            pairs = list(request.pairs)
+            title = f"relation map: {len(pairs)} pairs (t-SNE of relation vectors, cosine)"
+            typed = {"pairs": pairs}
+        elif backends.index is None:
+            raise RequestError(409, "pairs", None, "pairs to draw, or a service started with an index (--index)")
+        else:
+            limit = service.settings.max_pairs
+            if request.sample > limit:
+                raise RequestError(413, "sample", request.sample, f"at most {limit} pairs per request (--max-pairs)")
+            pairs, size = index_sample(backends.index, request.sample)
+            shown = f"{len(pairs)} of its {size} pairs" if len(pairs) < size else f"its {size} pairs"
+            title = f"relation map of the index: {shown} (t-SNE, cosine)"
+            typed = {}  # the index's own pairs are the operator's, not the request's: no word limit for them
+        if request.relations is not None:
+            relations = _checked_relations(service, request.relations, **typed)
+            labeller, scores = await _labelled(batcher, relations, pairs)
+            labels = [labeller.names[best] for best in scores.argmax(axis=1)]
+            vectors = labeller.encoder.encode(pairs)
+        else:
+            service.check_pairs(**typed)
+            labels = None if request.labels is None else list(request.labels)
+            vectors = await batcher.encode(pairs)
+        png = await asyncio.to_thread(map_png, vectors, pairs, labels, title)
+        return Response(png, media_type="image/png")
+
+
+def _checked_relations(service: Service, relations: dict[str, list[Pair]], **lists: list[Pair]) -> dict:
+    """The relations as plain lists, refused if they and ``lists`` hold too many pairs or too long a word."""
+    relations = {name: [tuple(pair) for pair in pairs] for name, pairs in relations.items()}
+    service.check_pairs(**lists, **{f"relations.{name}": pairs for name, pairs in relations.items()})
+    for name in relations:
+        service.check_word("relations", name)
+    return relations
+
+
+async def _labelled(batcher: Any, relations: dict[str, list[Pair]], pairs: list[Pair]) -> tuple[Any, np.ndarray]:
+    """A :class:`RelationLabeller` over the relations and the pairs' scores (pairs, relations), from one
+    batched encode of every example pair and every pair."""
+    needed = [pair for examples in relations.values() for pair in examples] + pairs
+    vectors = await batcher.encode(needed)
+    labeller = RelationLabeller(_Known(needed, vectors), relations)
+    return labeller, labeller.scores(pairs)
 
 
 def info_response(backends: Backends, settings: ServeSettings) -> InfoResponse:
@@ -149,6 +239,7 @@ def info_response(backends: Backends, settings: ServeSettings) -> InfoResponse:
         normalize=bool(encoder.normalize),
         search=backends.index is not None,
         complete=backends.completer is not None,
+        index_size=len(backends.index) if hasattr(backends.index, "__len__") else None,
         limits=LimitsInfo(
             max_pairs=settings.max_pairs,
             max_word_length=settings.max_word_length,

@@ -117,10 +117,51 @@ class CompleteRequest(_Request):
 class Completion(BaseModel):
     word: str
     score: float
+    relation: float | None = Field(None, description="the relation similarity part of the score, when known")
+    offset: float | None = Field(None, description="the word-vector offset (3CosAdd) part of the score, when known")
 
 
 class CompleteResponse(BaseModel):
     completions: list[Completion] = Field(description="the best words d for a : b :: c : d, best first")
+
+
+#: Relation name -> its example pairs, in the order given (ties go to the relation listed first).
+Relations = Annotated[dict[Word, Annotated[list[PairIn], Field(min_length=1)]], Field(min_length=1)]
+
+
+class LabelRequest(_Request):
+    relations: Relations = Field(description="relation name -> example pairs, e.g. {'capital': [['paris', 'france']]}")
+    pairs: list[PairIn] = Field(min_length=1, description="the pairs to label")
+
+
+class PairLabel(BaseModel):
+    head: str
+    tail: str
+    relation: str = Field(description="the relation whose prototype (mean unit vector of its examples) is nearest")
+    score: float = Field(description="cosine with that prototype")
+    scores: list[float] = Field(description="cosine with every relation's prototype, in the order of 'relations'")
+
+
+class LabelResponse(BaseModel):
+    relations: list[str]
+    labels: list[PairLabel]
+
+
+class MapRequest(_Request):
+    """``pairs`` (with ``labels`` or ``relations`` to colour them), or nothing: a sample of the index."""
+
+    pairs: list[PairIn] | None = Field(None, min_length=4, description="pairs to draw; without them, the index")
+    labels: list[Word] | None = Field(None, description="one label per pair, its colour in the map")
+    relations: Relations | None = Field(None, description="colour each point by its nearest relation")
+    sample: StrictInt = Field(200, ge=4, le=2000, description="index pairs drawn when no pairs are given")
+
+    @model_validator(mode="after")
+    def _labels_fit(self) -> MapRequest:
+        if self.labels is not None and self.relations is not None:
+            raise ValueError("either 'labels' or 'relations', not both")
+        if self.labels is not None and (self.pairs is None or len(self.labels) != len(self.pairs)):
+            raise ValueError("'labels' needs 'pairs', one label per pair")
+        return self
 
 
 class HealthResponse(BaseModel):
@@ -150,6 +191,7 @@ class InfoResponse(BaseModel):
     normalize: bool
     search: bool = Field(description="whether POST /search has an index behind it")
     complete: bool = Field(description="whether POST /complete has a completer behind it")
+    index_size: int | None = Field(None, description="pairs in the search index (none without an index)")
     limits: LimitsInfo
     batching: BatchingInfo
 
