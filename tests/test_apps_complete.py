@@ -112,7 +112,7 @@ def test_only_the_top_candidates_are_reranked_and_encoded_once():
         (lambda e: e.complete("man", "king", "woman", k=0), "k must be a positive integer; got 0"),
         (
             lambda e: e.complete("man", "king", "woman", k=5),
-            r"k must be at most the number of candidates re-ranked \(candidates=4\)",
+            r"k must be at most the number of candidates re-ranked \(4\)",
         ),
         (lambda e: e.complete_many([("man", "king")], k=1), r"questions\[0\] must be three words"),
     ],

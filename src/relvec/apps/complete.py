@@ -210,7 +210,7 @@ class AnalogyCompleter:
     def _check_k(self, k: Any) -> int:
         k = check_positive_int("k", k)
         if k > self.candidates:
-            raise invalid("k", k, f"at most the number of candidates re-ranked (candidates={self.candidates})")
+            raise invalid("k", k, f"at most the number of candidates re-ranked ({self.candidates})")
         return k
 
     def _complete(self, questions: list[Question], k: int) -> list[list[Completion]]:
