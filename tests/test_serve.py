@@ -346,16 +346,16 @@ def test_concurrent_requests_are_batched_and_agree_with_unbatched_answers(tiny_e
     happen to come out the same); unbatched, each request is one encode call of its own, bit for bit."""
     bodies = [{"pairs": pairs} for pairs in BATCH_REQUESTS]
     # A long wait so that all four certainly meet; tiny forward batches so that padding really differs.
-    tiny_encoder.batch_size = 2
-    batched_app = create_app(tiny_encoder, settings=ServeSettings(max_wait_ms=500))
+    encoder = tiny_encoder.with_options(batch_size=2)
+    batched_app = create_app(encoder, settings=ServeSettings(max_wait_ms=500))
     batched = asyncio.run(_concurrently(batched_app, bodies))
     assert batched_app.state.service.batcher.calls == 1
-    unbatched_app = create_app(tiny_encoder, settings=ServeSettings(batching=False))
+    unbatched_app = create_app(encoder, settings=ServeSettings(batching=False))
     unbatched = asyncio.run(_concurrently(unbatched_app, bodies))
     assert unbatched_app.state.service.batcher.calls == len(bodies)
     for pairs, one, alone in zip(BATCH_REQUESTS, batched, unbatched, strict=True):
         together, apart = np.array(one.json()["vectors"]), np.array(alone.json()["vectors"])
-        np.testing.assert_array_equal(apart, tiny_encoder.encode([tuple(p) for p in pairs]))
+        np.testing.assert_array_equal(apart, encoder.encode([tuple(p) for p in pairs]))
         assert np.max(np.abs(together - apart)) <= 1e-5
 
 

@@ -70,10 +70,9 @@ def int8_engine() -> str | None:
     return next((engine for engine in INT8_ENGINES if engine in supported), None)
 
 
-def check_precision(precision: object, device: torch.device, *, training: bool = False) -> None:
-    """Refuse an unknown precision, or int8 where no int8 kernel runs (or for training), before any model is
-    loaded."""
-    check_choice("precision", precision, TRAIN_PRECISIONS if training else PRECISIONS)
+def check_precision(precision: object, device: torch.device) -> None:
+    """Refuse an unknown precision, or int8 where no int8 kernel runs, before any model is loaded."""
+    check_choice("precision", precision, PRECISIONS)
     if precision != "int8":
         return
     if device.type != "cpu":
