@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from relvec.apps.complete import Completion
+from relvec.apps.index import Hit
 from relvec.errors import RelvecError
 from relvec.serve import Backends, ServeSettings, create_app
 from relvec.tasks.analogy import analogy_scores
@@ -25,22 +27,18 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class FakeIndex:
-    """A search index and completer with fixed answers, in the three result shapes the service reads."""
+    """A search index and completer with fixed answers, in relvec's result types (Hit, Completion)."""
 
     def __init__(self) -> None:
         self.searched: list[tuple[list, int]] = []
 
     def search(self, pairs, k):
         self.searched.append((pairs, k))
-        shapes = [
-            (("rome", "italy"), 0.9),
-            {"head": "berlin", "tail": "germany", "score": 0.8},
-            SimpleNamespace(pair=("oslo", "norway"), score=0.7),
-        ]
-        return [shapes[:k] for _ in pairs]
+        hits = [Hit("rome", "italy", 0.9, 0), Hit("berlin", "germany", 0.8, 1), Hit("oslo", "norway", 0.7, 2)]
+        return [hits[:k] for _ in pairs]
 
     def complete(self, a, b, c, k):
-        return [("japan", 0.75), {"word": "china", "score": 0.5}][:k]
+        return [Completion("japan", 0.75, 0.7, 0.05), Completion("china", 0.5, 0.5, 0.0)][:k]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from relvec.apps.queries import unit_rows
+from relvec.cosine import unit_rows
 from relvec.errors import RelvecError, check_bool, check_number, check_positive_int, invalid
 from relvec.pairs import check_word
 

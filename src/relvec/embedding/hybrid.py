@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from relvec.cosine import unit_rows
 from relvec.errors import check_number
 from relvec.pairs import Pair
 
@@ -29,12 +30,6 @@ def check_static_weight(weight: Any) -> float:
     """``w >= 0`` as a float; 0 means no static part."""
     expected = "a number >= 0 (0: no static part)"
     return check_number("static_weight", weight, low=0, high=math.inf, high_open=True, expected=expected)
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1; a zero row stays zero."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
 class StaticOffset:

@@ -1,11 +1,13 @@
 """Reading pairs from TSV or JSONL files (or stdin) and writing vectors to ``.npy`` or JSONL, streaming.
 
-Files are read a chunk at a time and written as they go, so embedding a million pairs never holds a
-million rows in memory.
+Pairs are read lazily and streamed through the encoder a chunk at a time
+(:func:`relvec.embedding.batching.encode_stream`), and the rows written as they come, so embedding a million
+pairs never holds a million rows in memory.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 import sys
@@ -17,7 +19,6 @@ from typing import IO
 import numpy as np
 
 from relvec.data.lines import decode_line
-from relvec.embedding.batching import DEFAULT_CHUNK_SIZE as DEFAULT_CHUNK_SIZE  # files are read in the plan's chunks
 from relvec.errors import RelvecError, check_choice
 from relvec.pairs import Pair, check_pair
 
@@ -87,16 +88,11 @@ def iter_pairs(stream: IO[bytes] | IO[str], fmt: str | None = None, name: str = 
         yield parse_pair_line(line, fmt, where)
 
 
-def chunks(pairs: Iterator[Pair], size: int) -> Iterator[list[Pair]]:
-    """Consecutive lists of at most ``size`` pairs."""
-    chunk: list[Pair] = []
-    for pair in pairs:
-        chunk.append(pair)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def read_ahead_pairs(pairs: Iterator[Pair], count: int) -> tuple[list[Pair], Iterator[Pair]]:
+    """The first ``count`` pairs, read now (a bad line fails before any model loads), and every pair, those
+    first ones included, as one iterator."""
+    first = list(itertools.islice(pairs, count))
+    return first, itertools.chain(first, pairs)
 
 
 def count_lines(path: Path) -> int:

@@ -7,15 +7,13 @@ the service's batcher so that all model calls run on the one model thread.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from relvec import __version__
-from relvec.pairs import Pair
+from relvec.cosine import unit_rows
 from relvec.serve.backends import Backends, completion, search_hit
 from relvec.serve.http_errors import RequestError
 from relvec.serve.schemas import (
@@ -37,8 +35,8 @@ from relvec.serve.schemas import (
 )
 from relvec.serve.service import Service
 from relvec.serve.settings import ServeSettings
-from relvec.tasks.analogy import analogy_scores, predict
-from relvec.tasks.vectors import unit_rows
+from relvec.tasks.analogy import choice_scores, needed_pairs, predict
+from relvec.tasks.vectors import PairVectors
 
 
 def add_routes(app: FastAPI, service: Service) -> None:
@@ -96,14 +94,9 @@ def add_vector_routes(app: FastAPI, service: Service) -> None:
         service.ready()
         service.check_pairs(stem=[request.stem], choices=request.choices)
         stem, choices = tuple(request.stem), [tuple(choice) for choice in request.choices]
-        needed = [stem, *choices]
-        if request.direction != "forward":
-            reversed_pairs = [(tail, head) for head, tail in needed]
-            needed = reversed_pairs if request.direction == "reverse" else needed + reversed_pairs
-        vectors = await batcher.encode(needed)
-        # analogy_scores wants an embedder and a question with an answer; the answer does not enter the scores.
-        question = SimpleNamespace(stem=stem, choices=choices, answer=0)
-        scores = analogy_scores(_Known(needed, vectors), [question], direction=request.direction)[0]
+        needed = needed_pairs(stem, choices, request.direction)
+        unit = PairVectors({pair: row for row, pair in enumerate(needed)}, unit_rows(await batcher.encode(needed)), 0)
+        scores = choice_scores(unit, stem, choices, request.direction)
         best = predict(scores)
         return {"best": best, "best_choice": choices[best], "scores": scores.tolist()}
 
@@ -139,14 +132,15 @@ def add_lookup_routes(app: FastAPI, service: Service) -> None:
 def info_response(backends: Backends, settings: ServeSettings) -> InfoResponse:
     """GET /info's answer: the loaded model's identity, which lookups are enabled, the limits and batching."""
     encoder = backends.encoder
+    template = getattr(encoder, "template", None)  # a baseline (glove) has no template, pooling or precision
     return InfoResponse(
         version=__version__,
         model=str(encoder.source),
         dim=encoder.dim,
-        template=encoder.template.name or encoder.template.text,
-        pooling=encoder.pooling,
-        precision=encoder.precision,
-        normalize=bool(encoder.normalize),
+        template=(template.name or template.text) if template is not None else None,
+        pooling=getattr(encoder, "pooling", None),
+        precision=getattr(encoder, "precision", None),
+        normalize=bool(getattr(encoder, "normalize", False)),
         search=backends.index is not None,
         complete=backends.completer is not None,
         limits=LimitsInfo(
@@ -159,14 +153,3 @@ def info_response(backends: Backends, settings: ServeSettings) -> InfoResponse:
             enabled=settings.batching, max_batch=settings.max_batch, max_wait_ms=settings.max_wait_ms
         ),
     )
-
-
-class _Known:
-    """An embedder over vectors already computed: ``encode`` looks each pair up."""
-
-    def __init__(self, pairs: list[Pair], vectors: np.ndarray) -> None:
-        self._rows = {pair: row for row, pair in enumerate(pairs)}
-        self._vectors = vectors
-
-    def encode(self, pairs: list[Pair]) -> np.ndarray:
-        return self._vectors[[self._rows[tuple(pair)] for pair in pairs]]
