@@ -92,7 +92,7 @@ def test_every_subcommand_loads_the_glove_baseline_through_one_factory(tmp_path,
     from relvec.cli import main
     from relvec.embedding import glove as glove_module
 
-    monkeypatch.setattr(glove_module, "_glove_tables", lambda: (WORDS, VECTORS))
+    monkeypatch.setattr(glove_module, "glove_tables", lambda: (WORDS, VECTORS))
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("man\tking\nwoman\tqueen\n")
     assert main(["embed", str(pairs), "-m", "glove", "-q"]) == 0

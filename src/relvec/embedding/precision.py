@@ -1,7 +1,7 @@
 """The one precision policy, for encoding and for training: which precisions exist, which is fast on this
 hardware, ``precision="auto"`` made concrete, and the autocast context a forward pass runs under.
 
-Measured with ``bench/throughput.py`` (README, Performance, per CPU kind):
+Measured with ``bench/throughput.py`` (docs/performance.md, per CPU kind):
 
 - bf16 is fast only where the hardware multiplies bfloat16 natively: CUDA GPUs and CPUs with AMX or
   AVX-512 BF16 (2.4x fp32 on a Sapphire Rapids with AMX). Elsewhere torch emulates it and it is slower

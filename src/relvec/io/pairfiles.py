@@ -60,7 +60,7 @@ def parse_pair_line(line: str, fmt: str, where: str) -> Pair:
     return check_pair(item, where)
 
 
-def _text(raw: bytes | str, number: int, where: str) -> str:
+def line_text(raw: bytes | str, number: int, where: str) -> str:
     """One line as text without its ending: UTF-8 checked, a byte-order mark on line 1 dropped."""
     if isinstance(raw, bytes):
         try:
@@ -80,7 +80,7 @@ def iter_pairs(stream: IO[bytes] | IO[str], fmt: str | None = None, name: str = 
         check_choice("input format", fmt, INPUT_FORMATS)
     for number, raw in enumerate(stream, start=1):
         where = f"{name}, line {number}"
-        line = _text(raw, number, where)
+        line = line_text(raw, number, where)
         if not line.strip():
             continue
         if fmt is None:
