@@ -74,3 +74,26 @@ def test_reversed_positives_become_hard_negatives_of_their_own_relation():
     negatives = {step.pairs[j] for j in np.flatnonzero(step.negatives[terms[0]])}
     assert {("x", "a1"), ("x", "a2"), ("x", "a3")} <= negatives
     assert ("y", "b1") not in negatives  # B's reversed pairs are B's negatives, not A's
+
+
+def test_parent_grouping_puts_sibling_relations_in_the_same_steps():
+    @dataclass(frozen=True)
+    class Sibling:
+        name: str
+        parent: str
+        positives: tuple
+        negatives: tuple = ()
+
+    relations = [
+        Sibling(f"{parent}{i}", parent, ((f"{parent}{i}a", "x"), (f"{parent}{i}b", "y")))
+        for parent in "ABC"
+        for i in range(4)
+    ]
+    for epoch in range(3):
+        steps = RelationSampler(relations, 4, seed=epoch, grouping="parent").epoch(epoch)
+        parents = [{pair[0][0] for pair in step.pairs} for step in steps]
+        assert sorted(len(p) for p in parents) == [1, 1, 1] and set().union(*parents) == set("ABC")
+    random_steps = RelationSampler(relations, 4, seed=0).epoch(0)
+    assert [s.pairs for s in random_steps] == [s.pairs for s in RelationSampler(relations, 4, seed=0).epoch(0)]
+    with pytest.raises(RelvecError, match="grouping must be one of 'random', 'parent'"):
+        RelationSampler(relations, 4, grouping="category")

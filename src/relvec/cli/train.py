@@ -19,7 +19,8 @@ _FIELDS = {
     "data": str, "epochs": int, "max_steps": int, "relations_per_step": int, "lr": float, "warmup": float,
     "weight_decay": float, "max_grad_norm": float, "seed": int, "device": str, "precision": str, "dropout": float,
     "static_weight": float, "adapter": str, "lora_rank": int, "lora_alpha": float, "lora_dropout": float,
-    "lora_targets": str,
+    "lora_targets": str, "distill_teacher": str, "distill_weight": float, "distill_batch": int,
+    "distill_temperature": float, "step_grouping": str,
 }  # fmt: skip
 _SWITCHES = ["reversed_negatives", "freeze_embeddings", "leakage_filter"]
 # What each option does and its TrainConfig default, written out so that `relvec train --help` need not import
@@ -56,6 +57,13 @@ _HELP = {
     "lora_alpha": "LoRA scale numerator: adapters are scaled by alpha / rank, in (0, 10000] (default 16.0)",
     "lora_dropout": "dropout on the adapters' input while training, in [0, 1) (default 0.0)",
     "lora_targets": "which linear layers get adapters: attention (query, key, value, output) or all (default all)",
+    "distill_teacher": "a model whose relation similarities the encoder also learns, on the lexical datasets' train "
+    "pairs (leakage-filtered; needs --data-dir), e.g. relvec-mpnet (default None: no distillation)",
+    "step_grouping": "how relations share steps: random, or parent (siblings of one SemEval parent category "
+    "together, the hardest in-batch negatives) (default random)",
+    "distill_weight": "weight of the distillation loss beside the contrastive one, in (0, 1000] (default 1.0)",
+    "distill_batch": "distillation pairs per step, 2-4096 (default 256)",
+    "distill_temperature": "softmax temperature of the similarity distillation, in (0, 10] (default 0.05)",
 }
 
 

@@ -212,8 +212,11 @@ def load_wordnet(folder: str | os.PathLike[str] | None = None, *, per_relation: 
     return tuple(relations)
 
 
-def evaluation_pairs(data_dir: str | os.PathLike[str] | None = None) -> set[Pair]:
-    """Every pair of every evaluation dataset present in the data folder, in both orders."""
+def evaluation_pairs(
+    data_dir: str | os.PathLike[str] | None = None, *, lexical_splits: tuple[str, ...] | None = None
+) -> set[Pair]:
+    """Every pair of every evaluation dataset present in the data folder, in both orders; ``lexical_splits``
+    limits the lexical datasets' splits counted (default all three)."""
     from relvec.data.analogy import ANALOGY_DATASETS, ANALOGY_SPLITS, load_analogy
     from relvec.data.lexical import LEXICAL_DATASETS, LEXICAL_SPLITS, load_lexical
     from relvec.data.mapping import load_mapping
@@ -227,7 +230,7 @@ def evaluation_pairs(data_dir: str | os.PathLike[str] | None = None) -> set[Pair
                 continue
             pairs.update(tuple(p) for q in questions for p in (q.stem, *q.choices))
     for name in LEXICAL_DATASETS:
-        for split in LEXICAL_SPLITS:
+        for split in LEXICAL_SPLITS if lexical_splits is None else lexical_splits:
             try:
                 pairs.update(load_lexical(name, split, data_dir).pairs)
             except RelvecError:

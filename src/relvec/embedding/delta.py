@@ -121,7 +121,34 @@ def save_delta(folder: Path, factors: dict[str, torch.Tensor]) -> Path:
     temporary = file.with_name(file.name + ".tmp")
     save_file(tensors, os.fspath(temporary))
     temporary.replace(file)
+    _umask_mode(file)
     return file
+
+
+def _umask_mode(file: Path) -> None:
+    """Give ``file`` the mode a plain ``open()`` would (0644 under the usual umask), not safetensors' 0600."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(file, 0o666 & ~mask)
+
+
+def average_deltas(deltas: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The uniform soup of several deltas over the same base, exactly: mean_i(B_i @ A_i) = [B_1 .. B_n] / n @
+    [A_1; ..; A_n], so the factors of each weight are stacked (rank adds up) and B is divided by n. Merging it
+    gives the average of the runs' merged weights."""
+    if not deltas:
+        raise RelvecError("a soup needs at least one delta")
+    keys = set(deltas[0])
+    for delta in deltas[1:]:
+        if set(delta) != keys:
+            raise RelvecError("the deltas adapt different weights; a soup needs runs of the same recipe")
+    soup = {}
+    for key in sorted(keys):
+        if key.endswith(".lora_A"):
+            soup[key] = torch.cat([delta[key].float() for delta in deltas], dim=0)
+        else:
+            soup[key] = torch.cat([delta[key].float() for delta in deltas], dim=1) / len(deltas)
+    return soup
 
 
 def delta_parameters(factors: dict[str, torch.Tensor]) -> int:

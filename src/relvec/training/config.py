@@ -13,6 +13,7 @@ from relvec.embedding.precision import TRAIN_PRECISIONS, resolve_precision
 from relvec.errors import RelvecError, check_bool, check_choice, check_int, check_number, check_positive_int, invalid
 from relvec.training.adapters import ADAPTERS, LORA_TARGETS
 from relvec.training.losses import LOSSES, make_loss
+from relvec.training.sampler import GROUPINGS
 
 #: Extra training relation sources beside ``data`` (relvec.training.relations).
 EXTRA_DATA = ("wordnet",)
@@ -40,6 +41,8 @@ class TrainConfig:
     max_steps: int | None = None
     relations_per_step: int = 8
     reversed_negatives: bool = False
+    # "parent": relations of one parent category share steps, so they are each other's negatives.
+    step_grouping: str = "random"
     freeze_embeddings: bool = False
     dropout: float | None = None  # every dropout layer's rate while training; None keeps the encoder's own
     lr: float = 5e-5
@@ -62,6 +65,12 @@ class TrainConfig:
     lora_alpha: float = 16.0
     lora_dropout: float = 0.0
     lora_targets: str = "all"
+    # Distillation beside the contrastive loss (relvec.training.distill): each step also matches the
+    # teacher's cosine similarities over `distill_batch` lexical train pairs, weighted by `distill_weight`.
+    distill_teacher: str | None = None
+    distill_weight: float = 1.0
+    distill_batch: int = 256
+    distill_temperature: float = 0.05
 
     def check(self) -> None:
         """Raise on the first bad value, before any data or model is loaded."""
@@ -94,10 +103,16 @@ class TrainConfig:
         check_number("lora_alpha", self.lora_alpha, low=0, high=1e4, low_open=True)
         check_number("lora_dropout", self.lora_dropout, low=0, high=1, high_open=True)
         check_choice("lora_targets", self.lora_targets, LORA_TARGETS)
+        if self.distill_teacher is not None and (not isinstance(self.distill_teacher, str) or not self.distill_teacher):
+            raise invalid("distill_teacher", self.distill_teacher, "null or a model name or folder")
+        check_number("distill_weight", self.distill_weight, low=0, high=1e3, low_open=True)
+        check_int("distill_batch", self.distill_batch, minimum=2, maximum=4096)
+        check_number("distill_temperature", self.distill_temperature, low=0, high=10, low_open=True)
 
     def _check_optimisation(self) -> None:
         check_positive_int("epochs", self.epochs)
         check_positive_int("relations_per_step", self.relations_per_step)
+        check_choice("step_grouping", self.step_grouping, GROUPINGS)
         if self.max_steps is not None:
             check_positive_int("max_steps", self.max_steps)
         check_number("lr", self.lr, low=0, high=1, low_open=True, high_open=True, expected="a learning rate in (0, 1)")

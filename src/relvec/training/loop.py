@@ -99,7 +99,7 @@ def train(
     folder.write_config(config)
 
     seed_everything(config.seed)
-    trainer = Trainer.build(config, relations.train)
+    trainer = Trainer.build(config, relations.train, data_dir=data_dir, progress=progress)
     run = Progress() if saved is None else _restore(trainer, saved)
     started, total = time.perf_counter(), trainer.total_steps
     bar = tqdm(total=total, initial=run.global_step, unit="step", desc="training", disable=not progress)

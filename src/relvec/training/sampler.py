@@ -14,8 +14,11 @@ from typing import Protocol
 
 import numpy as np
 
-from relvec.errors import RelvecError, check_positive_int
+from relvec.errors import RelvecError, check_choice, check_positive_int
 from relvec.pairs import Pair
+
+#: How relations are grouped into steps: at random, or siblings of one parent category together.
+GROUPINGS = ("random", "parent")
 
 
 class RelationLike(Protocol):
@@ -63,6 +66,7 @@ class RelationSampler:
         seed: int = 0,
         *,
         reversed_negatives: bool = False,
+        grouping: str = "random",
     ) -> None:
         check_relations(relations)
         check_positive_int("relations_per_step", relations_per_step)
@@ -72,12 +76,20 @@ class RelationSampler:
         self.relations_per_step = relations_per_step
         self.seed = seed
         self.reversed_negatives = reversed_negatives
+        self.grouping = check_choice("grouping", grouping, GROUPINGS)
 
     def steps_per_epoch(self) -> int:
         return -(-len(self.relations) // self.relations_per_step)
 
     def epoch(self, epoch: int) -> list[Step]:
-        order = np.random.default_rng([self.seed, epoch]).permutation(len(self.relations))
+        rng = np.random.default_rng([self.seed, epoch])
+        order = rng.permutation(len(self.relations))
+        if self.grouping == "parent":
+            # Relations of one parent category side by side (parents in random order), so most steps hold
+            # sibling relations: each other's negatives are the hardest ones, as in the reference triplet loss.
+            parents = sorted({getattr(self.relations[i], "parent", "") for i in order})
+            rank = {parent: position for position, parent in enumerate(rng.permutation(parents))}
+            order = sorted(order, key=lambda i: rank[getattr(self.relations[i], "parent", "")])
         groups = [order[i : i + self.relations_per_step] for i in range(0, len(order), self.relations_per_step)]
         # A lone relation at the end would see only its own hard negatives: give it company.
         if len(groups) > 1 and len(groups[-1]) == 1:

@@ -3,6 +3,8 @@ built from a :class:`TrainConfig`; one optimisation step; and their state for a 
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +19,12 @@ from relvec.embedding.models import resolve_encoder, save_delta_folder
 from relvec.errors import RelvecError, invalid
 from relvec.training.adapters import add_lora, lora_factors, trainable_state
 from relvec.training.config import TrainConfig
+from relvec.training.distill import (
+    DistillationSet,
+    distillation_pairs,
+    similarity_distillation_loss,
+    teacher_vectors,
+)
 from relvec.training.losses import make_loss
 from relvec.training.sampler import RelationSampler, Step
 
@@ -34,10 +42,19 @@ class Trainer:
     total_steps: int
     max_grad_norm: float
     config: TrainConfig
+    distillation: DistillationSet | None = None
 
     @classmethod
-    def build(cls, config: TrainConfig, relations: Sequence[Relation]) -> Trainer:
-        """Load ``config.encoder`` at the resolved training precision and set up the training of ``relations``."""
+    def build(
+        cls,
+        config: TrainConfig,
+        relations: Sequence[Relation],
+        *,
+        data_dir: str | os.PathLike[str] | None = None,
+        progress: bool = False,
+    ) -> Trainer:
+        """Load ``config.encoder`` at the resolved training precision and set up the training of ``relations``
+        (and, with a distillation teacher, its pairs and cached teacher vectors from ``data_dir``)."""
         if config.adapter:
             # The adapters are saved as a delta over the base's exact bytes: the base must be on this machine.
             base, _ = resolve_encoder(config.encoder)
@@ -51,7 +68,11 @@ class Trainer:
             model.to(encoder.device)
         loss_fn = make_loss(config.loss, config.temperature, config.margin)
         sampler = RelationSampler(
-            relations, config.relations_per_step, seed=config.seed, reversed_negatives=config.reversed_negatives
+            relations,
+            config.relations_per_step,
+            seed=config.seed,
+            reversed_negatives=config.reversed_negatives,
+            grouping=config.step_grouping,
         )
         if config.dropout is not None:
             for layer in model.modules():
@@ -70,8 +91,18 @@ class Trainer:
         fused = encoder.device.type in ("cpu", "cuda")
         optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay, fused=fused)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, learning_rate_schedule(total_steps, config.warmup))
+        distillation = _distillation(config, data_dir, progress, encoder.device)
         return cls(
-            encoder, loss_fn, sampler, trainable, optimizer, scheduler, total_steps, config.max_grad_norm, config
+            encoder,
+            loss_fn,
+            sampler,
+            trainable,
+            optimizer,
+            scheduler,
+            total_steps,
+            config.max_grad_norm,
+            config,
+            distillation,
         )
 
     @property
@@ -87,6 +118,11 @@ class Trainer:
         device = self.encoder.device
         terms = (torch.from_numpy(array).to(device) for array in (step.anchors, step.positives, step.negatives))
         loss = self.loss_fn(embeddings.float(), *terms)
+        extra = {}
+        if self.distillation is not None:
+            distilled = self._distillation_loss(self.scheduler.last_epoch)
+            loss = loss + self.config.distill_weight * distilled
+            extra["distill_loss"] = round(distilled.item(), 6)
         lr = self.scheduler.get_last_lr()[0]
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -102,7 +138,15 @@ class Trainer:
             "tokens": sum(map(len, tokens.ids)),
             "precision": self.encoder.precision,
             "seconds": round(time.perf_counter() - started, 4),
+            **extra,
         }
+
+    def _distillation_loss(self, step: int) -> torch.Tensor:
+        """The similarity-distillation loss on step ``step``'s batch of distillation pairs."""
+        chosen = self.distillation.batch(step)
+        student = self.encoder.forward(self.encoder.tokenize([self.distillation.pairs[i] for i in chosen]))
+        teacher = self.distillation.teacher[torch.from_numpy(chosen)].to(student.device)
+        return similarity_distillation_loss(student, teacher, self.config.distill_temperature)
 
     def state(self) -> dict[str, Any]:
         """The weights (only the adapters', for an adapter run), optimiser and schedule, as a checkpoint holds
@@ -131,6 +175,21 @@ class Trainer:
         if config.static_weight:
             settings["static_weight"] = config.static_weight
         return save_delta_folder(folder, config.encoder, lora_factors(self.model), settings)
+
+
+def _distillation(
+    config: TrainConfig, data_dir: str | os.PathLike[str] | None, progress: bool, device: torch.device
+) -> DistillationSet | None:
+    if config.distill_teacher is None:
+        return None
+    pairs, dropped = distillation_pairs(data_dir)
+    if progress:
+        print(
+            f"relvec train: {len(pairs)} distillation pairs ({dropped} held-out pairs dropped by the leakage filter)",
+            file=sys.stderr,
+        )
+    vectors = torch.from_numpy(teacher_vectors(config.distill_teacher, pairs, progress=progress))
+    return DistillationSet(pairs, vectors, config.distill_batch, config.seed)
 
 
 def learning_rate_schedule(total_steps: int, warmup: float) -> Callable[[int], float]:
