@@ -332,6 +332,13 @@ def test_options_are_kept_whole_and_changed_only_through_the_record(tiny_encoder
     assert RelationEncoder(tiny_encoder.source, options=copy.options).options == copy.options
 
 
+def test_int8_on_cuda_is_refused_by_the_record_through_with_options(tiny_encoder, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # refused before any weights would move
+    with pytest.raises(RelvecError, match="precision must be 'fp32', 'bf16' or 'auto' on cuda"):
+        tiny_encoder.with_options(device="cuda", precision="int8")
+    assert tiny_encoder.device.type == "cpu"
+
+
 def test_encode_stream_gives_the_rows_of_one_encode_call_chunk_by_chunk(tiny_encoder):
     pairs = [("cat", "animal"), LONG, ("paris", "france"), ("a", "b"), ("cat", "animal")]
     encoder = tiny_encoder.with_options(chunk_size=2)
