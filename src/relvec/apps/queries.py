@@ -1,11 +1,9 @@
-"""Pairs as users type them (``"paris:france"``), model identities, and cosine similarity of relation vectors."""
+"""Pairs as users type them (``"paris:france"``) and the identities of the models that embedded an index."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from relvec.errors import RelvecError, invalid
 from relvec.pairs import Pair, check_word
@@ -65,17 +63,3 @@ def check_same_model(expected: dict[str, Any], given: dict[str, Any], what: str 
             + "; ".join(differences)
             + ". Embed queries with the index's model and settings (relvec search loads them by default)."
         )
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Each row scaled to length 1 (zero rows stay zero, so their cosine with anything is 0): float32 (n, dim)."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
-
-
-def cosine_matrix(vectors: np.ndarray, others: np.ndarray | None = None) -> np.ndarray:
-    """Cosine similarity of every row of ``vectors`` (n, dim) with every row of ``others`` (m, dim): (n, m)."""
-    left = unit_rows(vectors)
-    right = left if others is None else unit_rows(others)
-    return left @ right.T

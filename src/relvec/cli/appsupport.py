@@ -1,10 +1,9 @@
-"""What the application subcommands (index, search, similarity, complete, label, map, export) share: loading
-the model an index names, reading pair files, checking output paths, writing output files atomically."""
+"""What the application subcommands (index, search, similarity, complete, label, map, export) share: the
+encoder options an index names, reading pair files, checking output paths, writing output files atomically."""
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,17 +12,8 @@ from typing import IO, Any
 
 from relvec.errors import RelvecError
 from relvec.files.outputs import replaced_atomically
-from relvec.io.pairfiles import INPUT_FORMATS, chunks, count_lines, guess_format, iter_pairs, open_input
+from relvec.io.pairfiles import INPUT_FORMATS, count_lines, guess_format, iter_pairs, open_input, read_ahead_pairs
 from relvec.pairs import Pair
-
-
-def load_model(args: argparse.Namespace, model: Any = None, **extra: Any) -> Any:
-    """The encoder (or the ``glove`` baseline) the encoder options name (``model`` overrides ``--model``);
-    every option is checked before loading, and the baseline ignores batch size, device and precision."""
-    from relvec.cli.options import options_from_args
-    from relvec.embedding.factory import load_embedder
-
-    return load_embedder(model if model is not None else args.model, options_from_args(args, **extra))
 
 
 def check_options_against_index(args: argparse.Namespace, model: dict[str, Any]) -> None:
@@ -76,20 +66,19 @@ def pairs_format(args: argparse.Namespace) -> str | None:
 
 
 @contextmanager
-def pair_chunks(args: argparse.Namespace, chunk_size: int) -> Iterator[tuple[int | None, Iterator[list[Pair]]]]:
-    """Open PAIRS and yield a progress total (its line count; ``None`` for stdin) and its pairs in chunks.
+def input_pairs(args: argparse.Namespace, read_ahead: int) -> Iterator[tuple[int | None, Iterator[Pair]]]:
+    """Open PAIRS and yield a progress total (its line count; ``None`` for stdin) and its pairs, one by one.
 
-    The first chunk is parsed before the block runs, that is before any model loads, so a bad or empty file
-    fails fast.
+    The first ``read_ahead`` pairs are parsed before the block runs, that is before any model loads, so a bad
+    or empty file fails fast.
     """
     fmt = pairs_format(args)
     with open_input(args.pairs) as (stream, name):
         total = None if args.pairs == "-" else count_lines(Path(args.pairs))
-        pending = chunks(iter_pairs(stream, fmt, name), chunk_size)
-        first = next(pending, [])
+        first, pairs = read_ahead_pairs(iter_pairs(stream, fmt, name), read_ahead)
         if not first:
             raise RelvecError(f"PAIRS {args.pairs!r} holds no pairs")
-        yield total, itertools.chain([first], pending)
+        yield total, pairs
 
 
 def add_quiet(parser: argparse.ArgumentParser) -> None:

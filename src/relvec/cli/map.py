@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from relvec.cli.appsupport import add_pairs_input, check_output_file, load_model, pairs_format
-from relvec.cli.options import add_encoder_options
+from relvec.cli.appsupport import add_pairs_input, check_output_file, pairs_format
+from relvec.cli.options import add_encoder_options, load_model
 from relvec.errors import RelvecError, check_positive_int
 from relvec.io.pairfiles import open_input
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from relvec.cli.appsupport import load_model
-from relvec.cli.options import add_encoder_options
+from relvec.cli.options import add_encoder_options, load_model
 from relvec.errors import RelvecError
 
 
@@ -26,7 +25,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from relvec.apps.queries import cosine_matrix, parse_pair_text
+    from relvec.apps.queries import parse_pair_text
+    from relvec.cosine import cosine_matrix
 
     pairs = [parse_pair_text(text, "PAIR") for text in args.pairs]
     if len(pairs) < 2:
