@@ -83,3 +83,30 @@ def test_real_glove_6b_50d():
     offsets = glove.encode([("man", "king"), ("woman", "queen"), ("man", "banana")])
     cosine = offsets @ offsets.T / np.outer(*(2 * [np.linalg.norm(offsets, axis=1)]))
     assert cosine[0, 1] > cosine[0, 2]
+
+
+def test_every_subcommand_loads_the_glove_baseline_through_one_factory(tmp_path, monkeypatch, capsys):
+    # relvec embed (and serve) once sent "glove" to the model resolver as if it were a Hugging Face name.
+    import json
+
+    from relvec.cli import main
+    from relvec.embedding import glove as glove_module
+
+    monkeypatch.setattr(glove_module, "glove_tables", lambda: (WORDS, VECTORS))
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("man\tking\nwoman\tqueen\n")
+    assert main(["embed", str(pairs), "-m", "glove", "-q"]) == 0
+    rows = [json.loads(line)["embedding"] for line in capsys.readouterr().out.splitlines()]
+    np.testing.assert_array_equal(rows, [VECTORS[0] - VECTORS[2], VECTORS[1] - VECTORS[3]])
+
+
+def test_the_service_runs_on_the_glove_baseline(glove):
+    from fastapi.testclient import TestClient
+
+    from relvec.serve import create_app
+
+    with TestClient(create_app(glove)) as client:
+        info = client.get("/info").json()
+        assert (info["model"], info["dim"], info["template"], info["pooling"]) == ("glove", 3, None, None)
+        vectors = client.post("/embed", json={"pairs": [["man", "king"]]}).json()["vectors"]
+    np.testing.assert_array_equal(vectors, [VECTORS[0] - VECTORS[2]])

@@ -79,22 +79,22 @@ def test_a_chunked_list_gives_the_same_bits_as_its_chunks_one_by_one(tiny_encode
     # so streaming a file chunk by chunk (relvec embed) reproduces one call exactly.
     words = ["cat", "paris", "a b c", "x" * 12, "dog house", "q"]
     pairs = [(words[i % 6], words[(i * 5 + 1) % 6] + " " * (i % 2)) for i in range(23)]
-    tiny_encoder.chunk_size = 5
-    whole = tiny_encoder.encode(pairs, batch_size=2)
-    pieces = np.concatenate([tiny_encoder.encode(pairs[i : i + 5], batch_size=2) for i in range(0, 23, 5)])
+    encoder = tiny_encoder.with_options(chunk_size=5)
+    whole = encoder.encode(pairs, batch_size=2)
+    pieces = np.concatenate([encoder.encode(pairs[i : i + 5], batch_size=2) for i in range(0, 23, 5)])
     np.testing.assert_array_equal(whole, pieces)
 
 
 def test_chunks_are_deduplicated_and_every_pair_is_checked_before_the_model_runs(tiny_encoder, monkeypatch):
     seen = []
-    forward = tiny_encoder._forward
-    monkeypatch.setattr(tiny_encoder, "_forward", lambda model, batch: seen.append(len(batch)) or forward(model, batch))
-    tiny_encoder.chunk_size = 2
-    tiny_encoder.encode([("a", "b")] * 4 + [("c", "d")] * 2)
+    encoder = tiny_encoder.with_options(chunk_size=2)
+    forward = encoder._forward
+    monkeypatch.setattr(encoder, "_forward", lambda model, batch: seen.append(len(batch)) or forward(model, batch))
+    encoder.encode([("a", "b")] * 4 + [("c", "d")] * 2)
     assert seen == [1, 1, 1]  # one distinct pair in each chunk
     seen.clear()
     with pytest.raises(RelvecError, match=r"pairs\[3\] must be words without the mask token"):
-        tiny_encoder.encode([("a", "b"), ("c", "d"), ("e", "f"), ("[MASK]", "g")])
+        encoder.encode([("a", "b"), ("c", "d"), ("e", "f"), ("[MASK]", "g")])
     assert seen == []
 
 
@@ -306,12 +306,44 @@ def test_corrupt_relvec_config_is_reported(tiny_encoder_dir, tmp_path, no_model_
 def test_compiled_encoder_matches_the_eager_one(tiny_encoder):
     pairs = [("cat", "animal"), LONG, ("paris", "france"), ("a", "b")]
     eager = tiny_encoder.encode(pairs, batch_size=3)
-    tiny_encoder.compile = True
-    np.testing.assert_allclose(tiny_encoder.encode(pairs, batch_size=3), eager, atol=1e-5)
-    assert ("fp32", True) in tiny_encoder._backends
+    compiled = tiny_encoder.with_options(compile=True)
+    np.testing.assert_allclose(compiled.encode(pairs, batch_size=3), eager, atol=1e-5)
+    assert ("fp32", True) in compiled._backends
 
 
 def test_compile_without_a_cpp_compiler_is_refused_before_loading(tiny_encoder_dir, monkeypatch):
     monkeypatch.setattr(options_module.shutil, "which", lambda name: None)
     with pytest.raises(RelvecError, match=r"compile must be False on this machine: .*needs a C\+\+ compiler"):
         RelationEncoder(tiny_encoder_dir, compile=True, device="cpu")
+
+
+def test_options_are_kept_whole_and_changed_only_through_the_record(tiny_encoder):
+    assert tiny_encoder.options.chunk_size == tiny_encoder.chunk_size == 8192
+    with pytest.raises(AttributeError):
+        tiny_encoder.precision = "int8"  # a setter would skip the record's checks
+    copy = tiny_encoder.with_options(batch_size=3, template="c")
+    assert (copy.batch_size, copy.template.name, copy.model) == (3, "c", tiny_encoder.model)
+    assert (tiny_encoder.batch_size, tiny_encoder.template.name) == (64, "d")
+    with pytest.raises(RelvecError, match="compile must be False with precision 'int8'"):
+        tiny_encoder.with_options(precision="int8", compile=True)
+    with pytest.raises(RelvecError, match="batch_size must be a positive integer"):
+        tiny_encoder.with_options(batch_size=0)
+    # The record as it runs rebuilds the same encoder (a Ray worker loads it so).
+    assert RelationEncoder(tiny_encoder.source, options=copy.options).options == copy.options
+
+
+def test_int8_on_cuda_is_refused_by_the_record_through_with_options(tiny_encoder, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # refused before any weights would move
+    with pytest.raises(RelvecError, match="precision must be 'fp32', 'bf16' or 'auto' on cuda"):
+        tiny_encoder.with_options(device="cuda", precision="int8")
+    assert tiny_encoder.device.type == "cpu"
+
+
+def test_encode_stream_gives_the_rows_of_one_encode_call_chunk_by_chunk(tiny_encoder):
+    pairs = [("cat", "animal"), LONG, ("paris", "france"), ("a", "b"), ("cat", "animal")]
+    encoder = tiny_encoder.with_options(chunk_size=2)
+    chunks = list(encoder.encode_stream(iter(pairs)))
+    assert [chunk for chunk, _ in chunks] == [pairs[0:2], pairs[2:4], pairs[4:]]
+    np.testing.assert_array_equal(np.concatenate([rows for _, rows in chunks]), encoder.encode(pairs))
+    with pytest.raises(RelvecError, match=r"pairs\[3\]\[0\] \(head\) must be a non-empty word"):
+        list(encoder.encode_stream(pairs[:3] + [("", "x")]))

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from relvec.apps.complete import Completion
+from relvec.apps.index import Hit
 from relvec.errors import RelvecError
 from relvec.serve import Backends, ServeSettings, create_app
 from relvec.tasks.analogy import analogy_scores
@@ -25,22 +27,18 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class FakeIndex:
-    """A search index and completer with fixed answers, in the three result shapes the service reads."""
+    """A search index and completer with fixed answers, in relvec's result types (Hit, Completion)."""
 
     def __init__(self) -> None:
         self.searched: list[tuple[list, int]] = []
 
     def search(self, pairs, k):
         self.searched.append((pairs, k))
-        shapes = [
-            (("rome", "italy"), 0.9),
-            {"head": "berlin", "tail": "germany", "score": 0.8},
-            SimpleNamespace(pair=("oslo", "norway"), score=0.7),
-        ]
-        return [shapes[:k] for _ in pairs]
+        hits = [Hit("rome", "italy", 0.9, 0), Hit("berlin", "germany", 0.8, 1), Hit("oslo", "norway", 0.7, 2)]
+        return [hits[:k] for _ in pairs]
 
     def complete(self, a, b, c, k):
-        return [("japan", 0.75), {"word": "china", "score": 0.5}][:k]
+        return [Completion("japan", 0.75, 0.7, 0.05), Completion("china", 0.5, 0.5, 0.0)][:k]
 
 
 @pytest.fixture
@@ -346,16 +344,16 @@ def test_concurrent_requests_are_batched_and_agree_with_unbatched_answers(tiny_e
     happen to come out the same); unbatched, each request is one encode call of its own, bit for bit."""
     bodies = [{"pairs": pairs} for pairs in BATCH_REQUESTS]
     # A long wait so that all four certainly meet; tiny forward batches so that padding really differs.
-    tiny_encoder.batch_size = 2
-    batched_app = create_app(tiny_encoder, settings=ServeSettings(max_wait_ms=500))
+    encoder = tiny_encoder.with_options(batch_size=2)
+    batched_app = create_app(encoder, settings=ServeSettings(max_wait_ms=500))
     batched = asyncio.run(_concurrently(batched_app, bodies))
     assert batched_app.state.service.batcher.calls == 1
-    unbatched_app = create_app(tiny_encoder, settings=ServeSettings(batching=False))
+    unbatched_app = create_app(encoder, settings=ServeSettings(batching=False))
     unbatched = asyncio.run(_concurrently(unbatched_app, bodies))
     assert unbatched_app.state.service.batcher.calls == len(bodies)
     for pairs, one, alone in zip(BATCH_REQUESTS, batched, unbatched, strict=True):
         together, apart = np.array(one.json()["vectors"]), np.array(alone.json()["vectors"])
-        np.testing.assert_array_equal(apart, tiny_encoder.encode([tuple(p) for p in pairs]))
+        np.testing.assert_array_equal(apart, encoder.encode([tuple(p) for p in pairs]))
         assert np.max(np.abs(together - apart)) <= 1e-5
 
 

@@ -252,3 +252,12 @@ def test_a_stop_request_waits_for_the_step_boundary_and_the_handlers_come_back()
         with pytest.raises(KeyboardInterrupt):  # a second signal stops at once
             os.kill(os.getpid(), signal.SIGINT)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_training_has_a_python_entry_point_at_the_top_level():
+    import relvec
+    from relvec.training.config import TrainConfig
+    from relvec.training.loop import train
+
+    assert relvec.train is train and relvec.TrainConfig is TrainConfig
+    assert {"train", "TrainConfig"} <= set(relvec.__all__)

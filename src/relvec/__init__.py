@@ -19,6 +19,8 @@ _LAZY = {
     "EncoderOptions": "relvec.embedding.options",
     "load_embedder": "relvec.embedding.factory",
     "POOLINGS": "relvec.embedding.pooling",
+    "TrainConfig": "relvec.training.config",
+    "train": "relvec.training.loop",
 }
 
 __all__ = [
@@ -29,6 +31,8 @@ __all__ = [
     "TEMPLATES",
     "POOLINGS",
     "load_embedder",
+    "TrainConfig",
+    "train",
     "__version__",
 ]
 

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from relvec.apps.queries import checked_vectors, unit_rows
+from relvec.apps.queries import checked_vectors
+from relvec.cosine import unit_rows
 from relvec.data.lines import decode_line
 from relvec.errors import RelvecError, check_bool, check_number, check_positive_int, invalid
 from relvec.pairs import check_word
@@ -66,9 +67,9 @@ def keyed_vectors(words: Sequence[str], vectors: np.ndarray) -> Any:
 def glove_keyed_vectors(size: int | None = DEFAULT_VOCABULARY_SIZE, vocabulary: Iterable[str] | None = None) -> Any:
     """GloVe 6B 50d as gensim ``KeyedVectors``: its ``size`` most frequent words, or the GloVe words listed in
     ``vocabulary`` (in that order)."""
-    from relvec.embedding.glove import _glove_tables
+    from relvec.embedding.glove import glove_tables
 
-    index, vectors = _glove_tables()
+    index, vectors = glove_tables()
     if vocabulary is not None:
         rows = {index[word]: None for word in vocabulary if word in index}  # keeps order, drops repeats
         if not rows:

@@ -26,9 +26,10 @@ from relvec.apps.index_folder import (
     save_index_folder,
 )
 from relvec.apps.index_options import KINDS, IndexOptions, load_faiss, new_faiss_index
-from relvec.apps.queries import check_same_model, model_identity, parse_pair_text, unit_rows
+from relvec.apps.queries import check_same_model, model_identity, parse_pair_text
+from relvec.cosine import unit_rows
+from relvec.embedding.batching import encode_stream
 from relvec.errors import RelvecError, check_bool, check_int, check_positive_int, invalid
-from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE, chunks
 from relvec.pairs import Pair, check_pair, check_pairs
 
 
@@ -73,18 +74,16 @@ class RelationIndex:
         pairs: Iterable[Any],
         options: IndexOptions | None = None,
         *,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
         progress: Any = None,
     ) -> RelationIndex:
-        """Embed ``pairs`` (any iterable, read ``chunk_size`` at a time) with ``encoder`` and index them.
+        """Embed ``pairs`` (any iterable, streamed a chunk at a time through
+        :func:`~relvec.embedding.batching.encode_stream`, the encoder's ``chunk_size``) and index them.
 
         ``progress``: an optional tqdm-like bar, updated with the pairs done.
         """
-        check_positive_int("chunk_size", chunk_size)
         index = cls(model_identity(encoder), options, encoder)
-        checked = (check_pair(pair, f"pairs[{i}]") for i, pair in enumerate(pairs))
-        for chunk in chunks(iter(checked), chunk_size):
-            index.add(chunk)
+        for chunk, vectors in encode_stream(encoder, pairs):
+            index.add(chunk, vectors)
             if progress is not None:
                 progress.update(len(chunk))
         index._train_if_waiting()

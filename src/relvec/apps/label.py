@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from relvec.apps.queries import checked_vectors, cosine_matrix, unit_rows
+from relvec.apps.queries import checked_vectors
+from relvec.cosine import cosine_matrix, unit_rows
 from relvec.data.lines import decode_line
+from relvec.embedding.batching import encode_stream
 from relvec.errors import RelvecError, invalid
 from relvec.pairs import Pair, check_pair, check_pairs
 
@@ -102,7 +104,15 @@ class RelationLabeller:
     def label(self, pairs: Iterable[Any]) -> list[Label]:
         """Each pair's nearest relation and its score (ties go to the relation listed first)."""
         pairs = check_pairs(pairs)
-        scores = self.scores(pairs)
+        return self._labels(pairs, self.scores(pairs))
+
+    def label_stream(self, pairs: Iterable[Any]) -> Iterator[list[Label]]:
+        """:meth:`label` for any iterable of pairs, read lazily: the labels of each chunk the encoder streams
+        (:func:`~relvec.embedding.batching.encode_stream`), in order."""
+        for chunk, vectors in encode_stream(self.encoder, pairs):
+            yield self._labels(chunk, cosine_matrix(checked_vectors(vectors, "the encoder's vectors"), self.prototypes))
+
+    def _labels(self, pairs: list[Pair], scores: np.ndarray) -> list[Label]:
         best = scores.argmax(axis=1) if len(pairs) else np.empty(0, dtype=int)
         return [
             Label(head, tail, self.names[choice], float(row[choice]))

@@ -1,4 +1,5 @@
-"""Pairs as users type them (``"paris:france"``), model identities, and cosine similarity of relation vectors."""
+"""Pairs as users type them (``"paris:france"``), the identities of the models that embedded an index, and the
+check of vectors the applications hand on (finite, non-zero, of one width)."""
 
 from __future__ import annotations
 
@@ -67,13 +68,6 @@ def check_same_model(expected: dict[str, Any], given: dict[str, Any], what: str 
         )
 
 
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Each row scaled to length 1 (zero rows stay zero, so their cosine with anything is 0): float32 (n, dim)."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
-
-
 def checked_vectors(vectors: Any, argument: str = "vectors", *, width: int | None = None) -> np.ndarray:
     """``vectors`` as float32 (n, dim) if they are finite and no row is zero; ``width``: the dim they must have.
 
@@ -100,12 +94,3 @@ def checked_vectors(vectors: Any, argument: str = "vectors", *, width: int | Non
             "vector has no direction, so its cosine with anything is undefined"
         )
     return array
-
-
-def cosine_matrix(vectors: np.ndarray, others: np.ndarray | None = None) -> np.ndarray:
-    """Cosine similarity of every row of ``vectors`` (n, dim) with every row of ``others`` (m, dim): (n, m).
-
-    NaN, infinite or zero rows and arrays of different widths are refused (:func:`checked_vectors`)."""
-    left = unit_rows(checked_vectors(vectors, "vectors"))
-    right = left if others is None else unit_rows(checked_vectors(others, "others", width=left.shape[1]))
-    return left @ right.T

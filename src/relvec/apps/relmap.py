@@ -15,7 +15,7 @@ import numpy as np
 
 from relvec.errors import RelvecError, invalid
 from relvec.files.outputs import replaced_atomically
-from relvec.io.pairfiles import _text, parse_pair_line
+from relvec.io.pairfiles import line_text, parse_pair_line
 from relvec.pairs import Pair
 
 #: Points up to which each is annotated with its pair by default.
@@ -34,7 +34,7 @@ def read_labelled_pairs(
     labels: list[str] = []
     for number, raw in enumerate(stream, start=1):
         where = f"{name}, line {number}"
-        line = _text(raw, number, where)  # bytes (files, stdin) or text; UTF-8 checked, a BOM dropped
+        line = line_text(raw, number, where)  # bytes (files, stdin) or text; UTF-8 checked, a BOM dropped
         if not line.strip():
             continue
         if fmt == "tsv" and column is not None:  # the label column is the one extra column a map file may have

@@ -1,11 +1,10 @@
-"""What the application subcommands (index, search, similarity, complete, label, map, export) share: loading
-the model an index names, reading pair files, writing output files atomically (their paths are checked by
+"""What the application subcommands (index, search, similarity, complete, label, map, export) share: the
+encoder options an index names, reading pair files, writing output files atomically (their paths are checked by
 :func:`relvec.files.outputs.check_output_file`, the one output check of every subcommand)."""
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import sys
 from collections.abc import Iterator
@@ -15,17 +14,8 @@ from typing import IO, Any
 
 from relvec.errors import RelvecError
 from relvec.files.outputs import check_output_file, replaced_atomically
-from relvec.io.pairfiles import INPUT_FORMATS, chunks, count_lines, guess_format, iter_pairs, open_input
+from relvec.io.pairfiles import INPUT_FORMATS, count_lines, guess_format, iter_pairs, open_input, read_ahead_pairs
 from relvec.pairs import Pair
-
-
-def load_model(args: argparse.Namespace, model: Any = None, **extra: Any) -> Any:
-    """The encoder (or the ``glove`` baseline) the encoder options name (``model`` overrides ``--model``);
-    every option is checked before loading, and the baseline ignores batch size, device and precision."""
-    from relvec.cli.options import options_from_args
-    from relvec.embedding.factory import load_embedder
-
-    return load_embedder(model if model is not None else args.model, options_from_args(args, **extra))
 
 
 def check_options_against_index(args: argparse.Namespace, model: dict[str, Any]) -> None:
@@ -59,12 +49,8 @@ def _named_model(source: Any) -> str:
     names (``/home/x/model``, or a Hub-like ``owner/name`` that exists here) is loaded only when the user
     names it with ``-m``."""
     text = str(source)
-    if (
-        not isinstance(source, str)
-        or os.path.isabs(text)
-        or text.startswith((".", "~"))
-        or Path(text).expanduser().exists()
-    ):
+    folder = os.path.isabs(text) or text.startswith((".", "~")) or Path(text).expanduser().exists()
+    if not isinstance(source, str) or folder:
         raise RelvecError(
             f"the index was built with the model folder {text!r}; relvec loads no folder an index names on its "
             f"own: pass -m {text} if you trust that folder (or the folder you embedded it with)"
@@ -88,20 +74,19 @@ def pairs_format(args: argparse.Namespace) -> str | None:
 
 
 @contextmanager
-def pair_chunks(args: argparse.Namespace, chunk_size: int) -> Iterator[tuple[int | None, Iterator[list[Pair]]]]:
-    """Open PAIRS and yield a progress total (its line count; ``None`` for stdin) and its pairs in chunks.
+def input_pairs(args: argparse.Namespace, read_ahead: int) -> Iterator[tuple[int | None, Iterator[Pair]]]:
+    """Open PAIRS and yield a progress total (its line count; ``None`` for stdin) and its pairs, one by one.
 
-    The first chunk is parsed before the block runs, that is before any model loads, so a bad or empty file
-    fails fast.
+    The first ``read_ahead`` pairs are parsed before the block runs, that is before any model loads, so a bad
+    or empty file fails fast.
     """
     fmt = pairs_format(args)
     with open_input(args.pairs) as (stream, name):
         total = None if args.pairs == "-" else count_lines(Path(args.pairs))
-        pending = chunks(iter_pairs(stream, fmt, name), chunk_size)
-        first = next(pending, [])
+        first, pairs = read_ahead_pairs(iter_pairs(stream, fmt, name), read_ahead)
         if not first:
             raise RelvecError(f"PAIRS {args.pairs!r} holds no pairs")
-        yield total, itertools.chain([first], pending)
+        yield total, pairs
 
 
 def add_quiet(parser: argparse.ArgumentParser) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from relvec.cli.appsupport import load_model
-from relvec.cli.options import add_encoder_options
+from relvec.cli.options import add_encoder_options, load_model
 from relvec.errors import check_number, check_positive_int, invalid
 
 #: The configuration bench/completion.py measured, used when no encoder option is given.

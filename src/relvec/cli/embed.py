@@ -8,19 +8,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from relvec.cli.options import add_encoder_options, encoder_from_args, options_from_args
+from relvec.cli.options import add_chunk_size, add_encoder_options, load_model, options_from_args
 from relvec.errors import RelvecError, check_positive_int
 from relvec.files.outputs import StagedFile, check_output_file
 from relvec.io.pairfiles import (
-    DEFAULT_CHUNK_SIZE,
     INPUT_FORMATS,
     OUTPUT_FORMATS,
-    chunks,
     count_lines,
     guess_format,
     iter_pairs,
     open_input,
     open_writer,
+    read_ahead_pairs,
 )
 
 
@@ -40,13 +39,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--input-format", choices=INPUT_FORMATS, help="tsv or jsonl (default: from the suffix, or sniffed)"
     )
     parser.add_argument("--output-format", choices=OUTPUT_FORMATS, help="npy or jsonl (default: from the suffix)")
-    parser.add_argument(
-        "--chunk-size",
-        type=int,
-        default=DEFAULT_CHUNK_SIZE,
-        help=f"pairs read and embedded together (default {DEFAULT_CHUNK_SIZE}); the output is bit-identical to one "
-        "RelationEncoder.encode call with the same chunk_size",
-    )
+    add_chunk_size(parser)
     add_encoder_options(parser)
     parser.add_argument(
         "--resume",
@@ -73,7 +66,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def _settings(args: argparse.Namespace, input_format: str | None, output_format: str) -> dict[str, Any]:
     """What decides the output's bits; a resumed run must match the interrupted one in all of it."""
     source = "<stdin>" if args.input == "-" else str(Path(args.input).resolve())
-    options = options_from_args(args, chunk_size=args.chunk_size).to_dict()
+    options = options_from_args(args).to_dict()
     return {
         "input": source,
         "input_format": input_format,
@@ -109,6 +102,8 @@ def _stage_output(args: argparse.Namespace, input_format: str | None, output_for
 def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
+    from relvec.embedding.batching import encode_stream
+
     check_positive_int("--chunk-size", args.chunk_size)
     if args.ray is not None:
         return run_on_ray(args)
@@ -121,17 +116,17 @@ def run(args: argparse.Namespace) -> int:
     with open_input(args.input) as (stream, name):
         total = None if args.input == "-" else count_lines(Path(args.input))
         # The committed rows end on a chunk boundary, so the chunks that follow are those of a run never stopped.
-        pending = chunks(itertools.islice(iter_pairs(stream, input_format, name), rows, None), args.chunk_size)
-        first = next(pending, [])  # parsed before the model loads, so a bad file fails fast
-        encoder = encoder_from_args(args, chunk_size=args.chunk_size)
+        remaining = itertools.islice(iter_pairs(stream, input_format, name), rows, None)
+        _, pairs = read_ahead_pairs(remaining, args.chunk_size)  # the first chunk parsed before the model loads
+        encoder = load_model(args)
         path = None if staged is None else staged.partial
         writer = open_writer(path, output_format, encoder.dim, rows=rows, size=size)
         try:
             with tqdm(
                 total=total, initial=rows, unit="pair", desc="embedding", disable=args.quiet, dynamic_ncols=True
             ) as bar:
-                for chunk in itertools.chain([first] if first else [], pending):
-                    writer.write(chunk, _finite(encoder.encode(chunk), chunk, rows))
+                for chunk, vectors in encode_stream(encoder, pairs):
+                    writer.write(chunk, _finite(vectors, chunk, rows))
                     size = writer.commit()
                     rows += len(chunk)
                     if staged is not None:
@@ -196,9 +191,9 @@ def run_on_ray(args: argparse.Namespace) -> int:
         raise RelvecError(f"--output {args.output!r}: its folder does not exist")
     if args.input == "-":
         raise RelvecError("--ray reads pair files (a file, a folder of shards or a glob), not stdin")
-    options = options_from_args(args, chunk_size=args.chunk_size)
+    options = options_from_args(args)
     dim = vector_length(args.model, options)
-    plan = plan_chunks(input_files(args.input), args.chunk_size, args.input_format)
+    plan = plan_chunks(input_files(args.input), options.chunk_size, args.input_format)
     address = None if args.ray == "local" else args.ray
     check_address(address)
     embed_on_ray(plan, output, args.model, options, dim, address=address, workers=args.workers, progress=not args.quiet)

@@ -167,7 +167,7 @@ def _score(args: argparse.Namespace, embedder: object, benchmarks: list) -> dict
 
 def run(args: argparse.Namespace) -> int:
     from relvec import __version__
-    from relvec.cli.appsupport import load_model
+    from relvec.cli.options import load_model
     from relvec.data import resolve_data_dir
     from relvec.tasks.benchmarks import load_benchmark
     from relvec.tasks.report import text_table, write_report

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 
-from relvec.cli.appsupport import add_pairs_input, add_quiet, load_model, pair_chunks
-from relvec.cli.options import add_encoder_options
+from relvec.cli.appsupport import add_pairs_input, add_quiet, input_pairs
+from relvec.cli.options import add_chunk_size, add_encoder_options, load_model
 from relvec.errors import check_positive_int
 from relvec.files.outputs import check_output_folder
-from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -63,7 +61,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--overwrite", action="store_true", help="replace INDEX if it exists (only an index folder relvec wrote)"
     )
-    build.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="pairs read and embedded together")
+    add_chunk_size(build)
     add_encoder_options(build)
     add_quiet(build)
     build.set_defaults(run=run_build)
@@ -92,11 +90,10 @@ def run_build(args: argparse.Namespace) -> int:
         replaceable=is_index_folder,
         what="a relvec index folder",
     )
-    with pair_chunks(args, args.chunk_size) as (total, pending):
-        encoder = load_model(args, chunk_size=args.chunk_size)
+    with input_pairs(args, read_ahead=args.chunk_size) as (total, pairs):
+        encoder = load_model(args)
         with tqdm(total=total, unit="pair", desc="indexing", disable=args.quiet, dynamic_ncols=True) as bar:
-            pairs = itertools.chain.from_iterable(pending)
-            index = RelationIndex.build(encoder, pairs, options, chunk_size=args.chunk_size, progress=bar)
+            index = RelationIndex.build(encoder, pairs, options, progress=bar)
     index.save(output, overwrite=args.overwrite)
     if not args.quiet:
         print(f"indexed {len(index)} pairs ({options.kind}, dim {index.dim}) into {args.output}")

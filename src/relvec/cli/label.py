@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from relvec.cli.appsupport import add_pairs_input, add_quiet, load_model, pair_chunks, text_output
-from relvec.cli.options import add_encoder_options
+from relvec.cli.appsupport import add_pairs_input, add_quiet, input_pairs, text_output
+from relvec.cli.options import add_encoder_options, load_model
 from relvec.files.outputs import check_output_file
-from relvec.io.pairfiles import DEFAULT_CHUNK_SIZE, guess_format
+from relvec.io.pairfiles import guess_format
 
 OUTPUT_FORMATS = ("tsv", "jsonl")
 
@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from relvec.apps.label import RelationLabeller, read_relations
+    from relvec.embedding.batching import DEFAULT_CHUNK_SIZE
 
     inputs = (args.pairs, args.relations)
     output_format = "tsv"
@@ -50,16 +51,15 @@ def run(args: argparse.Namespace) -> int:
         output_format = guess_format(args.output, OUTPUT_FORMATS, "--output")
         check_output_file("--output", args.output, inputs=inputs)
     relations = read_relations(args.relations)
-    with pair_chunks(args, DEFAULT_CHUNK_SIZE) as (total, pending):
+    with input_pairs(args, read_ahead=DEFAULT_CHUNK_SIZE) as (total, pairs):
         labeller = RelationLabeller(load_model(args), relations)
         with (
             text_output(args.output, inputs) as handle,
             tqdm(total=total, unit="pair", desc="labelling", disable=args.quiet, dynamic_ncols=True) as bar,
         ):
-            for chunk in pending:
-                for label in labeller.label(chunk):
-                    handle.write(_line(label, output_format))
-                bar.update(len(chunk))
+            for labels in labeller.label_stream(pairs):
+                handle.writelines(_line(label, output_format) for label in labels)
+                bar.update(len(labels))
     return 0
 
 

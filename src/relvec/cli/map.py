@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from relvec.cli.appsupport import add_pairs_input, load_model, pairs_format
-from relvec.cli.options import add_encoder_options
+from relvec.cli.appsupport import add_pairs_input, pairs_format
+from relvec.cli.options import add_encoder_options, load_model
 from relvec.errors import RelvecError, check_int
 from relvec.files.outputs import check_output_file
 from relvec.io.pairfiles import open_input

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from relvec.embedding.encoder import RelationEncoder
+    from relvec.embedding.factory import Embedder
     from relvec.embedding.options import EncoderOptions
 
 
@@ -53,10 +53,25 @@ def add_encoder_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def options_from_args(args: argparse.Namespace, **extra: Any) -> EncoderOptions:
-    """The one options record the encoder options name, checked (before any data or weights are read)."""
+def add_chunk_size(parser: argparse.ArgumentParser) -> None:
+    """``--chunk-size``: for the subcommands that stream a pair file through the encoder (embed, index build)."""
+    from relvec.embedding.batching import DEFAULT_CHUNK_SIZE  # torch-free
+
+    parser.add_argument(
+        "--chunk-size",
+        type=int,
+        default=DEFAULT_CHUNK_SIZE,
+        help=f"pairs read and embedded together (default {DEFAULT_CHUNK_SIZE}); the output is bit-identical to one "
+        "RelationEncoder.encode call with the same chunk_size",
+    )
+
+
+def options_from_args(args: argparse.Namespace) -> EncoderOptions:
+    """The one options record the encoder options name (with ``--chunk-size`` where the subcommand has it),
+    checked before any data or weights are read."""
     from relvec.embedding.options import EncoderOptions
 
+    streamed = {"chunk_size": args.chunk_size} if "chunk_size" in vars(args) else {}
     return EncoderOptions(
         template=args.template,
         pooling=args.pooling,
@@ -65,15 +80,18 @@ def options_from_args(args: argparse.Namespace, **extra: Any) -> EncoderOptions:
         device=args.device,
         precision=args.precision,
         compile=args.compile,
-        **extra,
+        **streamed,
     )
 
 
-def encoder_from_args(args: argparse.Namespace, **extra: Any) -> RelationEncoder:
-    """Load the encoder the options name (which are checked before its weights are read)."""
-    from relvec.embedding.encoder import RelationEncoder
+def load_model(args: argparse.Namespace, model: Any = None, options: EncoderOptions | None = None) -> Embedder:
+    """The one model factory of the command line: the encoder or the ``glove`` baseline that ``model`` (default
+    ``--model``) names, run with ``options`` (default: the encoder options), which are checked before any weights
+    are read. With ``--precision auto`` it says on stderr which precision was picked."""
+    from relvec.embedding.factory import load_embedder
 
-    encoder = RelationEncoder(args.model, options=options_from_args(args, **extra))
-    if args.precision == "auto" and not getattr(args, "quiet", False):
-        print(f"relvec: precision auto -> {encoder.precision} ({encoder.precision_reason})", file=sys.stderr)
-    return encoder
+    embedder = load_embedder(model if model is not None else args.model, options or options_from_args(args))
+    reason = getattr(embedder, "precision_reason", None)
+    if args.precision == "auto" and reason and not getattr(args, "quiet", False):
+        print(f"relvec: precision auto -> {embedder.precision} ({reason})", file=sys.stderr)
+    return embedder

@@ -6,8 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from relvec.cli.appsupport import check_options_against_index, load_model
-from relvec.cli.options import add_encoder_options
+from relvec.cli.appsupport import check_options_against_index
+from relvec.cli.options import add_encoder_options, load_model
 from relvec.errors import check_positive_int, invalid
 
 #: Hits per query without -k (fewer when the index holds fewer pairs).

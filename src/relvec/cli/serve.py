@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import ipaddress
 import logging
 import os
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from relvec.cli.options import add_encoder_options, encoder_from_args
+from relvec.cli.options import add_encoder_options, load_model
 from relvec.errors import RelvecError, check_int, check_number, check_positive_int
 
 if TYPE_CHECKING:  # the serve extra may be missing; run() says so before anything needs it
@@ -177,7 +178,7 @@ def _backends_loader(args: argparse.Namespace, open_index: Any, make_completer: 
     from relvec.serve import Backends
 
     def load() -> Backends:
-        encoder = encoder_from_args(args)
+        encoder = load_model(args)
         index = open_index(encoder) if open_index is not None else None
         completer = make_completer(encoder) if make_completer is not None else None
         return Backends(encoder, index, completer)
@@ -250,16 +251,12 @@ def _index_opener(path: str | None) -> Any:
     """A function opening the index folder at ``path`` for an encoder, or ``None`` without ``--index``."""
     if path is None:
         return None
-    try:  # the search index is built on another branch (relvec.apps.index); absent in older installs
-        from relvec.apps.index import RelationIndex
-    except ImportError as error:
-        raise RelvecError(
-            f"--index {path!r}: search indexes are not available in this relvec (no relvec.apps.index module)"
-        ) from error
     if not os.path.exists(path):
         raise RelvecError(f"--index {path!r}: no such file or folder")
 
     def open_index(encoder: Any) -> Any:
+        from relvec.apps.index import RelationIndex
+
         # The encoder embeds the query pairs; the index checks that it is the model that built it.
         return RelationIndex.load(path, encoder=encoder)
 
@@ -270,15 +267,12 @@ def _completer_maker(wanted: bool) -> Any:
     """A function making the analogy completer for an encoder, or ``None`` without ``--complete``."""
     if not wanted:
         return None
-    try:  # built on another branch with the search index; needs its extra (gensim, GloVe)
-        from relvec.apps.complete import AnalogyCompleter, glove_keyed_vectors
-    except ImportError as error:
-        raise RelvecError(
-            "--complete: analogy completion is not available in this relvec (no relvec.apps.complete module, or "
-            f"its extra is not installed: {error})"
-        ) from error
+    if importlib.util.find_spec("gensim") is None:  # the apps extra; said now rather than after the model loads
+        raise RelvecError("--complete: analogy completion is not available without gensim: pip install 'relvec[apps]'")
 
     def make(encoder: Any) -> Any:
+        from relvec.apps.complete import AnalogyCompleter, glove_keyed_vectors
+
         return AnalogyCompleter(encoder, glove_keyed_vectors())
 
     return make

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from relvec.cli.appsupport import load_model
-from relvec.cli.options import add_encoder_options
+from relvec.cli.options import add_encoder_options, load_model
 from relvec.errors import RelvecError
 
 
@@ -26,12 +25,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from relvec.apps.queries import cosine_matrix, parse_pair_text
+    from relvec.apps.queries import checked_vectors, parse_pair_text
+    from relvec.cosine import cosine_matrix
 
     pairs = [parse_pair_text(text, "PAIR") for text in args.pairs]
     if len(pairs) < 2:
         raise RelvecError(f"PAIR: give at least two pairs to compare; got {len(pairs)}")
-    matrix = cosine_matrix(load_model(args).encode(pairs))
+    matrix = cosine_matrix(checked_vectors(load_model(args).encode(pairs), "the vectors of PAIR"))
     names = [f"{head}:{tail}" for head, tail in pairs]
     if args.json:
         print(json.dumps({"pairs": [list(p) for p in pairs], "cosine": matrix.round(6).tolist()}, ensure_ascii=False))

@@ -2,21 +2,23 @@
 
 Pairs are taken in consecutive chunks of ``chunk_size`` input pairs; within a chunk each distinct pair is
 encoded once, in batches of length-sorted prompts. A pair's vector therefore depends only on its chunk, never
-on what else a call holds: streaming a file chunk by chunk (``relvec embed``, or Ray workers each given whole
-chunks) gives bit-identical output to one ``encode`` call on the whole list. (Matrix-product kernels may sum
-in a different order for a different batch shape, so this is by construction rather than by luck.)
+on what else a call holds: streaming a file chunk by chunk (:func:`encode_stream`: ``relvec embed``, an index
+build, labelling, Ray workers each given whole chunks) gives bit-identical output to one ``encode`` call on the
+whole list. (Matrix-product kernels may sum in a different order for a different batch shape, so this is by
+construction rather than by luck.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from relvec.pairs import Pair
+from relvec.pairs import Pair, check_pair
 
-#: Input pairs planned together; also the chunk ``relvec embed`` streams and a Ray worker receives.
+#: Input pairs planned together; also the chunk :func:`encode_stream` reads and a Ray worker receives.
 DEFAULT_CHUNK_SIZE = 8192
 
 
@@ -60,3 +62,28 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[
     """
     by_length = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     return [by_length[start : start + batch_size] for start in range(0, len(by_length), batch_size)]
+
+
+def consecutive_chunks(pairs: Iterable[Any], size: int) -> Iterator[list[Pair]]:
+    """``pairs`` (any iterable, read lazily) as consecutive lists of ``size`` checked pairs (the last may be
+    shorter); a bad pair is named by its place in the whole stream."""
+    chunk: list[Pair] = []
+    for position, pair in enumerate(pairs):
+        chunk.append(check_pair(pair, f"pairs[{position}]"))
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def encode_stream(embedder: Any, pairs: Iterable[Any]) -> Iterator[tuple[list[Pair], np.ndarray]]:
+    """Each chunk of ``pairs`` with its vectors, float32 (len(chunk), dim): one ``embedder.encode`` call per
+    chunk of the embedder's ``chunk_size`` (:data:`DEFAULT_CHUNK_SIZE` for one without it, the baseline say),
+    so the rows are those of one ``encode`` call on all the pairs, while only a chunk is held at a time.
+
+    This is the one streaming path (``RelationEncoder.encode_stream``): ``relvec embed``, an index build,
+    labelling and the Ray workers all read their pairs through it.
+    """
+    for chunk in consecutive_chunks(pairs, getattr(embedder, "chunk_size", DEFAULT_CHUNK_SIZE)):
+        yield chunk, embedder.encode(chunk)

@@ -10,7 +10,8 @@ found by :mod:`.models`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -21,49 +22,38 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from relvec.embedding.backend import HiddenStates, TorchBackend, make_backend
-from relvec.embedding.batching import length_sorted_batches, plan_chunks
+from relvec.embedding.batching import encode_stream, length_sorted_batches, plan_chunks
 from relvec.embedding.hybrid import StaticOffset, check_static_weight
 from relvec.embedding.models import check_tokenizer, load_pretrained, read_folder_settings, resolve_source, save_folder
-from relvec.embedding.options import EncoderOptions
-from relvec.embedding.pooling import DEFAULT_POOLING, POOLINGS, TokenRoles
+from relvec.embedding.options import EncoderOptions, given_options
+from relvec.embedding.pooling import POOLINGS, TokenRoles
 from relvec.embedding.precision import autocast, resolve_precision, warn_if_slow_bf16
-from relvec.embedding.prompt import DEFAULT_TEMPLATE, Template
+from relvec.embedding.prompt import Template
 from relvec.embedding.tokens import PromptTokenizer, TokenizedPairs, encoder_limit
 from relvec.errors import RelvecError, check_positive_int, invalid
-from relvec.pairs import check_pairs
+from relvec.pairs import Pair, check_pairs
+
+
+def _option(name: str, doc: str) -> property:
+    """A read-only view of one field of the encoder's options record."""
+    return property(lambda self: getattr(self._options, name), doc=doc)
 
 
 class RelationEncoder:
     """A tokenizer, a transformer encoder, a prompt template and a pooling mode.
 
     Args:
-        encoder: a built-in relvec model (``None`` is the trained default ``"relvec-minilm"``; also
-            ``"relvec-mpnet"``), an embedded encoder (``"all-MiniLM-L6-v2"``, ``"all-mpnet-base-v2"``), a model
-            folder (relvec, reference-implementation or plain Hugging Face) or a Hugging Face model name.
-        template: a paper template name (``"a"``..``"e"``) or a string with ``<subj>``, ``<obj>`` and one
-            ``<mask>``. Default: the folder's stored template, else ``"d"``.
-        pooling: ``"mask"``, ``"average"``, ``"average_no_mask"``, ``"cls"`` or ``"difference"``. Default: the
-            folder's stored pooling, else ``"average_no_mask"``.
-        normalize: L2-normalise every vector.
-        batch_size: prompts per forward pass.
-        max_length: longest prompt in tokens; default the encoder's own limit. Longer prompts are an error,
-            never silently cut.
-        device: torch device; default CUDA when available, else CPU.
-        precision: ``"fp32"`` (default, exact), ``"bf16"`` (matrix products in bfloat16 under autocast; fast
-            only with AMX, AVX-512 BF16 or a GPU, and a warning says so elsewhere), ``"int8"`` (the linear
-            layers dynamically quantized to int8, CPU only; 1.5x fp32 on an AVX2 CPU) or ``"auto"`` (the fastest
-            of these that is fast on this device; :attr:`precision` then holds the one picked and
-            :attr:`precision_reason` why). Vectors are float32 either way (see README, Performance). The
-            int8 copy is made at the first :meth:`encode`; like ``compile``, it assumes fixed weights.
-        chunk_size: input pairs embedded together (deduplicated and length-sorted) in :meth:`encode`.
-        compile: run :meth:`encode` through ``torch.compile`` with frozen weights, after a one-off
-            compilation of 10-30 s; on the reference CPU it made bf16 14% faster and fp32 no faster.
-            Needs a C++ compiler; not with int8. The weights must not change afterwards (training uses the
-            eager model).
-        static_weight: ``w`` of the hybrid relation vector (see :mod:`relvec.embedding.hybrid`): ``encode``
-            returns ``[unit(r), sqrt(w) * unit(glove(tail) - glove(head))]``, so that a dot product is
-            ``cos_contextual + w * cos_static``. Default: the folder's stored weight, else 0 (no static part).
-        options: all of the above but ``encoder`` as one :class:`EncoderOptions` record, instead of keywords.
+        encoder: a built-in relvec model (``None`` or ``"default"``: the default shipped model, ``"relvec-mpnet"``
+            where its base encoder is installed, else ``"relvec-minilm"``), an embedded encoder
+            (``"all-MiniLM-L6-v2"``, ``"all-mpnet-base-v2"``), a model folder (relvec, reference-implementation
+            or plain Hugging Face) or a Hugging Face model name.
+        template, pooling, **keywords: how it runs, the fields of :class:`EncoderOptions` (which documents each:
+            template, pooling, normalize, batch_size, max_length, device, precision, chunk_size, compile,
+            static_weight); template, pooling and static_weight default to the folder's stored ones.
+        options: the same as one :class:`EncoderOptions` record, instead of keywords.
+
+    The options are kept whole, frozen (:attr:`options`; each field readable as an attribute of the same
+    name); :meth:`with_options` gives a copy running with some changed.
     """
 
     def __init__(
@@ -76,15 +66,10 @@ class RelationEncoder:
         **keywords: Any,
     ) -> None:
         # Every option is checked (by the record) before the slow model load.
-        options = _options(options, template, pooling, keywords)
+        options = given_options(options, template, pooling, keywords)
         source, self.source = resolve_source(encoder)
-        stored = read_folder_settings(source) if isinstance(source, Path) else {}
-        weight = stored.get("static_weight", 0.0) if options.static_weight is None else options.static_weight
-        static = StaticOffset.load(check_static_weight(weight))  # before the model: a missing package fails fast
-        options = options.replace(
-            template=options.template or stored.get("template", DEFAULT_TEMPLATE),
-            pooling=options.pooling or stored.get("pooling", DEFAULT_POOLING),
-        )
+        options = options.filled(read_folder_settings(source) if isinstance(source, Path) else {})
+        static = StaticOffset.load(options.static_weight)  # before the model: a missing package fails fast
         tokenizer, model = load_pretrained(source)
         self._setup(tokenizer, model, options, static)
 
@@ -103,10 +88,8 @@ class RelationEncoder:
     ) -> RelationEncoder:
         """Wrap a tokenizer and model already in memory (tests, training); ``static`` adds the hybrid part.
         Template and pooling default to ``"d"`` and ``"average_no_mask"``."""
-        options = _options(options, template, pooling, keywords)
-        options = options.replace(
-            template=options.template or DEFAULT_TEMPLATE, pooling=options.pooling or DEFAULT_POOLING
-        )
+        options = given_options(options, template, pooling, keywords)
+        options = options.replace(static_weight=static.weight if static is not None else 0.0).filled({})
         if tokenizer.mask_token is None:
             raise RelvecError("tokenizer has no mask token; relvec templates need one")
         check_tokenizer(tokenizer, model, "tokenizer")
@@ -121,45 +104,71 @@ class RelationEncoder:
         model: PreTrainedModel,
         options: EncoderOptions,
         static: StaticOffset | None,
+        backends: dict[tuple[str, bool], HiddenStates] | None = None,
     ) -> None:
         limit = encoder_limit(tokenizer, model)
         if options.max_length is not None and options.max_length > limit:
             # Longer inputs run past the position embeddings: a raw index error deep in torch.
             raise invalid("max_length", options.max_length, f"at most the encoder's limit of {limit} tokens")
-        self.pooling, self._pooler = options.pooling, POOLINGS[options.pooling]
-        self.max_length = options.max_length or limit
+        self._device = options.torch_device
+        choice = resolve_precision(options.precision, self._device)
+        # The record as it runs, every default made concrete: it rebuilds this encoder elsewhere (a Ray worker).
+        self._options = options.replace(
+            max_length=options.max_length or limit, device=str(self._device), precision=choice.precision
+        )
+        self.precision_reason = choice.reason
+        warn_if_slow_bf16(self.precision, self._device)
+        self._pooler = POOLINGS[self.pooling]
         self.prompt_tokenizer = PromptTokenizer(
             tokenizer,
-            options.template,
+            self.template,
             self.max_length,
             words_for=self.pooling if self._pooler.needs_word_spans else None,
         )
-        self.tokenizer, self.template, self.static = tokenizer, options.template, static
-        self.device = options.torch_device
-        choice = resolve_precision(options.precision, self.device)
-        self.precision, self.precision_reason = choice.precision, choice.reason
-        warn_if_slow_bf16(self.precision, self.device)
-        self.model = model.to(self.device)
-        self.normalize, self.batch_size = options.normalize, options.batch_size
-        self.chunk_size, self.compile = options.chunk_size, options.compile
-        # Made at the first encode, per (precision, compile): setting either attribute later takes effect.
-        self._backends: dict[tuple[str, bool], HiddenStates] = {}
+        self.tokenizer, self.static = tokenizer, static
+        self.model = model.to(self._device)
+        # The int8 copy and the compiled model, made at the first encode per (precision, compile); copies made
+        # by with_options share them while they share the weights.
+        self._backends = {} if backends is None else backends
+
+    def with_options(self, **changes: Any) -> RelationEncoder:
+        """A copy running with some options changed, checked again by the record (int8 on CUDA is refused,
+        say). It shares the tokenizer and the weights, unless the device changes: then it moves a copy."""
+        options = self._options.replace(**changes)
+        copy = type(self).__new__(type(self))
+        copy.source = self.source
+        model, backends = self.model, self._backends
+        if options.torch_device != self._device:
+            model, backends = deepcopy(self.model), None
+        static = self.static
+        if options.static_weight != self.static_weight:
+            words = static.words if static is not None else None
+            static = StaticOffset.load(options.static_weight, words)
+        copy._setup(self.tokenizer, model, options, static, backends)
+        if "precision" not in changes:
+            copy.precision_reason = self.precision_reason
+        return copy
 
     @property
     def options(self) -> EncoderOptions:
-        """This encoder's options as one record (e.g. for a worker process to load the same encoder)."""
-        return EncoderOptions(
-            template=self.template,
-            pooling=self.pooling,
-            normalize=self.normalize,
-            batch_size=self.batch_size,
-            max_length=self.max_length,
-            device=str(self.device),
-            precision=self.precision,
-            chunk_size=self.chunk_size,
-            compile=self.compile,
-            static_weight=self.static_weight,
-        )
+        """This encoder's options as one record, every default made concrete (the folder's template, the
+        device and precision picked, the length limit); frozen: change them with :meth:`with_options`."""
+        return self._options
+
+    template = _option("template", "The prompt :class:`~relvec.embedding.prompt.Template`.")
+    pooling = _option("pooling", "The pooling mode's name.")
+    normalize = _option("normalize", "Whether every vector is L2-normalised.")
+    batch_size = _option("batch_size", "Prompts per forward pass.")
+    max_length = _option("max_length", "The longest prompt in tokens.")
+    precision = _option("precision", "Its precision (``auto`` made concrete; why: :attr:`precision_reason`).")
+    chunk_size = _option("chunk_size", "Input pairs planned together by :meth:`encode` and :meth:`encode_stream`.")
+    compile = _option("compile", "Whether :meth:`encode` runs through ``torch.compile``.")
+    static_weight = _option("static_weight", "``w`` of the hybrid vector; 0 when the vectors are purely contextual.")
+
+    @property
+    def device(self) -> torch.device:
+        """The torch device the model runs on."""
+        return self._device
 
     @property
     def dim(self) -> int:
@@ -169,11 +178,6 @@ class RelationEncoder:
     @property
     def _hidden(self) -> int:
         return int(self.model.config.hidden_size)
-
-    @property
-    def static_weight(self) -> float:
-        """``w`` of the hybrid vector; 0 when the vectors are purely contextual."""
-        return self.static.weight if self.static is not None else 0.0
 
     def static_known(self, pairs: Iterable[Any]) -> np.ndarray:
         """For each pair, whether the static part has both words: bool (n,); all True without a static part."""
@@ -246,6 +250,11 @@ class RelationEncoder:
         hybrid = self.static.join(vectors, pairs)
         return hybrid / np.linalg.norm(hybrid, axis=1, keepdims=True) if self.normalize else hybrid
 
+    def encode_stream(self, pairs: Iterable[Any]) -> Iterator[tuple[list[Pair], np.ndarray]]:
+        """``pairs`` (any iterable, read lazily) chunk by chunk of ``chunk_size``: each chunk's pairs and
+        vectors float32 (len(chunk), dim), bit-identical to the rows of one :meth:`encode` call on them all."""
+        return encode_stream(self, pairs)
+
     def _encode_distinct(self, backend: HiddenStates, tokens: TokenizedPairs, batch_size: int) -> np.ndarray:
         vectors = np.empty((len(tokens), self._hidden), dtype=np.float32)
         for chosen in length_sorted_batches([len(ids) for ids in tokens.ids], batch_size):
@@ -284,17 +293,6 @@ class RelationEncoder:
         if weight:
             settings["static_weight"] = weight
         return save_folder(folder, self.tokenizer, self.model, settings)
-
-
-def _options(options: EncoderOptions | None, template: Any, pooling: Any, keywords: dict[str, Any]) -> EncoderOptions:
-    """One record from either ``options`` or the template, pooling and keyword arguments (not both)."""
-    if options is None:
-        return EncoderOptions(template=template, pooling=pooling, **keywords)
-    if not isinstance(options, EncoderOptions):
-        raise invalid("options", options, "an EncoderOptions record")
-    if keywords or template not in (None, options.template) or pooling not in (None, options.pooling):
-        raise RelvecError("give the encoder's options either as an EncoderOptions record or as arguments, not both")
-    return options
 
 
 __all__ = ["RelationEncoder", "EncoderOptions", "TokenizedPairs"]

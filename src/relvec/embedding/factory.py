@@ -88,10 +88,8 @@ def vector_length(model: str | os.PathLike[str] | None, options: EncoderOptions)
     except Exception as error:  # transformers raises OSError, ValueError ... (a missing folder, no network)
         raise loading_error(error, f"model folder {where}" if isinstance(where, Path) else repr(where)) from error
     # A hybrid model folder (the trained default) appends its static part: the vectors are that much longer.
-    weight = options.static_weight
-    if weight is None:
-        weight = read_folder_settings(source).get("static_weight", 0) if isinstance(source, Path) else 0
-    static = StaticOffset.load(weight)
+    options = options.filled(read_folder_settings(source) if isinstance(source, Path) else {})
+    static = StaticOffset.load(options.static_weight)
     return hidden + (static.dim if static is not None else 0)
 
 

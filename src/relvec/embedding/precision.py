@@ -1,7 +1,7 @@
 """The one precision policy, for encoding and for training: which precisions exist, which is fast on this
 hardware, ``precision="auto"`` made concrete, and the autocast context a forward pass runs under.
 
-Measured with ``bench/throughput.py`` (README, Performance, per CPU kind):
+Measured with ``bench/throughput.py`` (docs/performance.md, per CPU kind):
 
 - bf16 is fast only where the hardware multiplies bfloat16 natively: CUDA GPUs and CPUs with AMX or
   AVX-512 BF16 (2.4x fp32 on a Sapphire Rapids with AMX). Elsewhere torch emulates it and it is slower
@@ -70,10 +70,9 @@ def int8_engine() -> str | None:
     return next((engine for engine in INT8_ENGINES if engine in supported), None)
 
 
-def check_precision(precision: object, device: torch.device, *, training: bool = False) -> None:
-    """Refuse an unknown precision, or int8 where no int8 kernel runs (or for training), before any model is
-    loaded."""
-    check_choice("precision", precision, TRAIN_PRECISIONS if training else PRECISIONS)
+def check_precision(precision: object, device: torch.device) -> None:
+    """Refuse an unknown precision, or int8 where no int8 kernel runs, before any model is loaded."""
+    check_choice("precision", precision, PRECISIONS)
     if precision != "int8":
         return
     if device.type != "cpu":

@@ -1,11 +1,13 @@
 """Reading pairs from TSV or JSONL files (or stdin) and writing vectors to ``.npy`` or JSONL, streaming.
 
-Files are read a chunk at a time and written as they go, so embedding a million pairs never holds a
-million rows in memory.
+Pairs are read lazily and streamed through the encoder a chunk at a time
+(:func:`relvec.embedding.batching.encode_stream`), and the rows written as they come, so embedding a million
+pairs never holds a million rows in memory.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 import sys
@@ -17,7 +19,6 @@ from typing import IO
 import numpy as np
 
 from relvec.data.lines import decode_line
-from relvec.embedding.batching import DEFAULT_CHUNK_SIZE as DEFAULT_CHUNK_SIZE  # files are read in the plan's chunks
 from relvec.errors import RelvecError, check_choice
 from relvec.pairs import Pair, check_pair
 
@@ -59,7 +60,7 @@ def parse_pair_line(line: str, fmt: str, where: str) -> Pair:
     return check_pair(item, where)
 
 
-def _text(raw: bytes | str, number: int, where: str) -> str:
+def line_text(raw: bytes | str, number: int, where: str) -> str:
     """One line as text without its ending: UTF-8 checked, a byte-order mark on line 1 dropped."""
     if isinstance(raw, bytes):
         try:
@@ -79,7 +80,7 @@ def iter_pairs(stream: IO[bytes] | IO[str], fmt: str | None = None, name: str = 
         check_choice("input format", fmt, INPUT_FORMATS)
     for number, raw in enumerate(stream, start=1):
         where = f"{name}, line {number}"
-        line = _text(raw, number, where)
+        line = line_text(raw, number, where)
         if not line.strip():
             continue
         if fmt is None:
@@ -87,16 +88,11 @@ def iter_pairs(stream: IO[bytes] | IO[str], fmt: str | None = None, name: str = 
         yield parse_pair_line(line, fmt, where)
 
 
-def chunks(pairs: Iterator[Pair], size: int) -> Iterator[list[Pair]]:
-    """Consecutive lists of at most ``size`` pairs."""
-    chunk: list[Pair] = []
-    for pair in pairs:
-        chunk.append(pair)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def read_ahead_pairs(pairs: Iterator[Pair], count: int) -> tuple[list[Pair], Iterator[Pair]]:
+    """The first ``count`` pairs, read now (a bad line fails before any model loads), and every pair, those
+    first ones included, as one iterator."""
+    first = list(itertools.islice(pairs, count))
+    return first, itertools.chain(first, pairs)
 
 
 def count_lines(path: Path) -> int:

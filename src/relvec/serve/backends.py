@@ -1,29 +1,35 @@
 """What the service runs on: an encoder, and optionally a search index and an analogy completer.
 
 The service needs only these small protocols, so that any index (relvec's own, a test fake) can stand behind
-POST /search and POST /complete. Their answers may be plain tuples, dicts or objects with attributes; the
-service turns them into its response models here.
+POST /search and POST /complete. They answer in relvec's own result types, read by attribute:
+:class:`relvec.apps.index.Hit` (``head``, ``tail``, ``score``) and :class:`relvec.apps.complete.Completion`
+(``word``, ``score``); the service turns them into its response models here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from relvec.embedding.prompt import Template
 from relvec.pairs import Pair
 
+if TYPE_CHECKING:
+    from relvec.apps.complete import Completion
+    from relvec.apps.index import Hit
+
 
 class Encoder(Protocol):
-    """What :class:`relvec.RelationEncoder` offers the service."""
+    """What :class:`relvec.RelationEncoder` offers the service (a baseline has no template, pooling or
+    precision: None)."""
 
     source: str
-    template: Template
-    pooling: str
-    precision: str
+    template: Template | None
+    pooling: str | None
+    precision: str | None
     normalize: bool
 
     @property
@@ -34,18 +40,16 @@ class Encoder(Protocol):
 
 @runtime_checkable
 class SearchIndex(Protocol):
-    def search(self, pairs: list[Pair], k: int) -> Sequence[Iterable[Any]]:
-        """For each query pair, its ``k`` nearest stored pairs, best first: ``((head, tail), score)`` items,
-        ``{"head", "tail", "score"}`` dicts or objects with ``head``/``tail`` (or ``pair``) and ``score``."""
+    def search(self, pairs: list[Pair], k: int) -> Sequence[Sequence[Hit]]:
+        """For each query pair, its ``k`` nearest stored pairs, best first."""
         ...
 
 
 @runtime_checkable
 class Completer(Protocol):
-    def complete(self, a: str, b: str, c: str, k: int) -> Iterable[Any]:
-        """The ``k`` best words d for ``a : b :: c : d``, best first: ``(word, score)`` items, ``{"word",
-        "score"}`` dicts or objects with ``word`` and ``score`` (and optionally ``relation`` and ``offset``,
-        the two parts of the score)."""
+    def complete(self, a: str, b: str, c: str, k: int) -> Sequence[Completion]:
+        """The ``k`` best words d for ``a : b :: c : d``, best first (with their ``relation`` and ``offset``
+        parts, as relvec's :class:`~relvec.apps.complete.Completion` has them)."""
         ...
 
 
@@ -66,39 +70,20 @@ class BackendError(RuntimeError):
 Loader = Callable[[], Backends]
 
 
-def _field(item: Any, name: str) -> Any:
-    return item[name] if isinstance(item, dict) else getattr(item, name)
-
-
-def _optional_field(item: Any, name: str) -> Any:
-    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-
-
-def search_hit(item: Any) -> dict[str, Any]:
+def search_hit(hit: Hit) -> dict[str, Any]:
     """One search result as ``{"head", "tail", "score"}``."""
-    try:
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], (tuple, list)):
-            (head, tail), score = item
-        else:
-            pair = item.get("pair") if isinstance(item, dict) else getattr(item, "pair", None)
-            head, tail = pair if pair is not None else (_field(item, "head"), _field(item, "tail"))
-            score = _field(item, "score")
-        return {"head": str(head), "tail": str(tail), "score": float(score)}
-    except (AttributeError, KeyError, TypeError, ValueError) as error:
-        raise BackendError(f"the search index returned a result the service cannot read: {item!r}") from error
+    return _read(hit, {"head": str, "tail": str, "score": float}, "the search index")
 
 
-def completion(item: Any) -> dict[str, Any]:
-    """One completion as ``{"word", "score"}``, with its ``relation`` and ``offset`` parts when the item has them
-    (relvec's :class:`~relvec.apps.complete.Completion` does)."""
+def completion(item: Completion) -> dict[str, Any]:
+    """One completion as ``{"word", "score"}``, with its ``relation`` and ``offset`` parts when it has them."""
+    found = _read(item, {"word": str, "score": float}, "the completer")
+    parts = {name: getattr(item, name, None) for name in ("relation", "offset")}
+    return found | {name: float(value) for name, value in parts.items() if value is not None}
+
+
+def _read(item: Any, fields: dict[str, Callable[[Any], Any]], what: str) -> dict[str, Any]:
     try:
-        if isinstance(item, tuple) and len(item) == 2:
-            word, score = item
-            parts: dict[str, Any] = {}
-        else:
-            word, score = _field(item, "word"), _field(item, "score")
-            parts = {name: _optional_field(item, name) for name in ("relation", "offset")}
-        found = {"word": str(word), "score": float(score)}
-        return found | {name: float(value) for name, value in parts.items() if value is not None}
-    except (AttributeError, KeyError, TypeError, ValueError) as error:
-        raise BackendError(f"the completer returned a result the service cannot read: {item!r}") from error
+        return {name: kind(getattr(item, name)) for name, kind in fields.items()}
+    except (AttributeError, TypeError, ValueError) as error:
+        raise BackendError(f"{what} returned a result the service cannot read: {item!r}") from error

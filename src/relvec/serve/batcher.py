@@ -53,9 +53,8 @@ class Batcher:
         self._executor: ThreadPoolExecutor | None = None
         self._queue: asyncio.Queue[_Request | None] = asyncio.Queue()
         self._collector: asyncio.Task[None] | None = None
-        #: encode calls made and the pairs they held (the tests read them).
+        #: encode calls made (the tests read it).
         self.calls = 0
-        self.batched_pairs = 0
 
     async def start(self) -> None:
         """Start the model thread and the collector (again after :meth:`stop`, e.g. a second lifespan)."""
@@ -91,7 +90,6 @@ class Batcher:
 
     def _count_and_encode(self, pairs: list[Pair]) -> np.ndarray:
         self.calls += 1
-        self.batched_pairs += len(pairs)
         return self._encode(pairs)
 
     async def _collect(self) -> None:

@@ -9,7 +9,6 @@ the service's batcher so that all model calls run on the one model thread.
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from relvec import __version__
 from relvec.apps.label import RelationLabeller
+from relvec.cosine import unit_rows
 from relvec.pairs import Pair
 from relvec.serve.backends import Backends, completion, search_hit
 from relvec.serve.http_errors import RequestError
@@ -45,8 +45,8 @@ from relvec.serve.schemas import (
 )
 from relvec.serve.service import Service
 from relvec.serve.settings import ServeSettings
-from relvec.tasks.analogy import analogy_scores, predict
-from relvec.tasks.vectors import unit_rows
+from relvec.tasks.analogy import choice_scores, needed_pairs, predict
+from relvec.tasks.vectors import PairVectors
 
 
 def add_routes(app: FastAPI, service: Service) -> None:
@@ -106,14 +106,9 @@ def add_vector_routes(app: FastAPI, service: Service) -> None:
         service.ready()
         service.check_pairs(stem=[request.stem], choices=request.choices)
         stem, choices = tuple(request.stem), [tuple(choice) for choice in request.choices]
-        needed = [stem, *choices]
-        if request.direction != "forward":
-            reversed_pairs = [(tail, head) for head, tail in needed]
-            needed = reversed_pairs if request.direction == "reverse" else needed + reversed_pairs
-        vectors = await batcher.encode(needed)
-        # analogy_scores wants an embedder and a question with an answer; the answer does not enter the scores.
-        question = SimpleNamespace(stem=stem, choices=choices, answer=0)
-        scores = analogy_scores(_Known(needed, vectors), [question], direction=request.direction)[0]
+        needed = needed_pairs(stem, choices, request.direction)
+        unit = PairVectors({pair: row for row, pair in enumerate(needed)}, unit_rows(await batcher.encode(needed)), 0)
+        scores = choice_scores(unit, stem, choices, request.direction)
         best = predict(scores)
         return {"best": best, "best_choice": choices[best], "scores": scores.tolist()}
 
@@ -229,14 +224,15 @@ async def _labelled(batcher: Any, relations: dict[str, list[Pair]], pairs: list[
 def info_response(backends: Backends, settings: ServeSettings) -> InfoResponse:
     """GET /info's answer: the loaded model's identity, which lookups are enabled, the limits and batching."""
     encoder = backends.encoder
+    template = getattr(encoder, "template", None)  # a baseline (glove) has no template, pooling or precision
     return InfoResponse(
         version=__version__,
         model=str(encoder.source),
         dim=encoder.dim,
-        template=encoder.template.name or encoder.template.text,
-        pooling=encoder.pooling,
-        precision=encoder.precision,
-        normalize=bool(encoder.normalize),
+        template=(template.name or template.text) if template is not None else None,
+        pooling=getattr(encoder, "pooling", None),
+        precision=getattr(encoder, "precision", None),
+        normalize=bool(getattr(encoder, "normalize", False)),
         search=backends.index is not None,
         complete=backends.completer is not None,
         index_size=len(backends.index) if hasattr(backends.index, "__len__") else None,
@@ -253,7 +249,8 @@ def info_response(backends: Backends, settings: ServeSettings) -> InfoResponse:
 
 
 class _Known:
-    """An embedder over vectors already computed: ``encode`` looks each pair up."""
+    """An embedder over vectors already computed by the batcher: ``encode`` looks each pair up, so a
+    :class:`RelationLabeller` scores the request from one batched encode."""
 
     def __init__(self, pairs: list[Pair], vectors: np.ndarray) -> None:
         self._rows = {pair: row for row, pair in enumerate(pairs)}

@@ -185,9 +185,9 @@ class InfoResponse(BaseModel):
     version: str
     model: str
     dim: int
-    template: str
-    pooling: str
-    precision: str
+    template: str | None = Field(description="the prompt template; null for a baseline (glove)")
+    pooling: str | None
+    precision: str | None
     normalize: bool
     search: bool = Field(description="whether POST /search has an index behind it")
     complete: bool = Field(description="whether POST /complete has a completer behind it")

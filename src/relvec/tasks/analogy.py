@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from relvec.cosine import unit_rows
 from relvec.errors import check_choice, check_int, invalid
 from relvec.pairs import Pair
-from relvec.tasks.vectors import PairVectors, check_embedder, embed_pairs, percent, unit_rows
+from relvec.tasks.vectors import PairVectors, check_embedder, embed_pairs, percent
 
 DIRECTIONS = ("forward", "reverse", "both")
 DEFAULT_DIRECTION = "both"
@@ -53,40 +54,46 @@ def check_questions(questions: Sequence[Any], argument: str = "questions") -> No
         )
 
 
-def _needed_pairs(questions: Sequence[Any], direction: str) -> list[Pair]:
-    pairs: list[Pair] = []
-    for question in questions:
-        forward = [tuple(question.stem), *(tuple(choice) for choice in question.choices)]
-        if direction in ("forward", "both"):
-            pairs.extend(forward)
-        if direction in ("reverse", "both"):
-            pairs.extend(_reversed(pair) for pair in forward)
-    return pairs
+def check_direction(direction: Any) -> str:
+    """``direction`` if it is one of :data:`DIRECTIONS`, else a clear error."""
+    return check_choice("direction", direction, DIRECTIONS)
 
 
-def _cosines(unit: PairVectors, question: Any, reverse: bool) -> np.ndarray:
-    stem, choices = tuple(question.stem), [tuple(choice) for choice in question.choices]
-    if reverse:
-        stem, choices = _reversed(stem), [_reversed(choice) for choice in choices]
+def needed_pairs(stem: Pair, choices: Sequence[Pair], direction: str) -> list[Pair]:
+    """The pairs whose vectors score one question in ``direction``: the stem and the choices, reversed too for
+    ``reverse`` and ``both``."""
+    forward = [tuple(stem), *(tuple(choice) for choice in choices)]
+    pairs = forward if direction in ("forward", "both") else []
+    return pairs + [_reversed(pair) for pair in forward] if direction in ("reverse", "both") else pairs
+
+
+def choice_scores(vectors: PairVectors, stem: Pair, choices: Sequence[Pair], direction: str) -> np.ndarray:
+    """The score of each choice for the stem: float32 (len(choices),), from ``vectors``, unit vectors that
+    hold at least :func:`needed_pairs` (the evaluation's, or the service's for one question)."""
+    stem, choices = tuple(stem), [tuple(choice) for choice in choices]
+    if direction == "forward":
+        return _cosines(vectors, stem, choices)
+    reverse = _cosines(vectors, _reversed(stem), [_reversed(choice) for choice in choices])
+    if direction == "reverse":
+        return reverse
+    if direction == "both":
+        return (_cosines(vectors, stem, choices) + reverse) / 2
+    raise invalid("direction", direction, "one of " + ", ".join(map(repr, DIRECTIONS)))
+
+
+def _cosines(unit: PairVectors, stem: Pair, choices: list[Pair]) -> np.ndarray:
     return unit[choices] @ unit[[stem]][0]
 
 
 def _score(unit: PairVectors, questions: Sequence[Any], direction: str) -> list[np.ndarray]:
-    scores = []
-    for question in questions:
-        if direction == "forward":
-            scores.append(_cosines(unit, question, reverse=False))
-        elif direction == "reverse":
-            scores.append(_cosines(unit, question, reverse=True))
-        else:
-            scores.append((_cosines(unit, question, False) + _cosines(unit, question, True)) / 2)
-    return scores
+    return [choice_scores(unit, question.stem, question.choices, direction) for question in questions]
 
 
 def _embed(embedder: Any, questions: Sequence[Any], direction: str, progress: bool, what: str) -> PairVectors:
-    check_choice("direction", direction, DIRECTIONS)
+    check_direction(direction)
     check_questions(questions)
-    vectors = embed_pairs(embedder, _needed_pairs(questions, direction), progress=progress, what=what)
+    needed = [pair for q in questions for pair in needed_pairs(q.stem, q.choices, direction)]
+    vectors = embed_pairs(embedder, needed, progress=progress, what=what)
     return PairVectors(vectors.index, unit_rows(vectors.vectors), vectors.unembedded, vectors.static_missing)
 
 
@@ -144,4 +151,14 @@ def analogy_accuracy(
     }
 
 
-__all__ = ["DEFAULT_DIRECTION", "DIRECTIONS", "analogy_accuracy", "analogy_scores", "check_questions", "predict"]
+__all__ = [
+    "DEFAULT_DIRECTION",
+    "DIRECTIONS",
+    "analogy_accuracy",
+    "analogy_scores",
+    "check_direction",
+    "check_questions",
+    "choice_scores",
+    "needed_pairs",
+    "predict",
+]

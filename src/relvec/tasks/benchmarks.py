@@ -15,7 +15,7 @@ from typing import Any
 from relvec.data.analogy import ANALOGY_SPLITS
 from relvec.data.registry import DATASETS
 from relvec.errors import check_choice, invalid
-from relvec.tasks.analogy import DEFAULT_DIRECTION, DIRECTIONS
+from relvec.tasks.analogy import DEFAULT_DIRECTION, check_direction
 from relvec.tasks.kinds import KINDS
 
 #: dataset -> task (its kind), every dataset of a kind that has a Task, in the data registry's order
@@ -76,14 +76,14 @@ def run_benchmark(
 ) -> dict[str, Any]:
     """Score ``embedder`` on one loaded benchmark: its metrics plus ``task``, ``split`` and ``seconds``.
 
-    ``direction`` is the analogy scoring; ``lexical_options`` go to the lexical classifier's search.
+    ``direction`` is the analogy scoring (checked there); ``lexical_options`` go to the lexical classifier's
+    search. Each task is given only its own kind's keywords.
     """
-    check_choice("direction", direction, DIRECTIONS)
+    task = KINDS[benchmark.task]
+    offered = {"direction": direction, "lexical_options": lexical_options}
     start = time.perf_counter()
-    score = KINDS[benchmark.task].score
-    metrics = score(
-        embedder, benchmark.data, name=benchmark.name, progress=progress, direction=direction, options=lexical_options
-    )
+    keywords = {keyword: offered[keyword] for keyword in task.keywords}
+    metrics = task.score(embedder, benchmark.data, name=benchmark.name, progress=progress, **keywords)
     seconds = round(time.perf_counter() - start, 1)
     return {"task": benchmark.task, "split": benchmark.split, **metrics, "seconds": seconds}
 
@@ -98,7 +98,7 @@ def evaluate(
     progress: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Every named benchmark (default: all shipped ones) -> its metrics, in the order named."""
-    check_choice("direction", direction, DIRECTIONS)
+    check_direction(direction)  # before any data is read
     loaded = [load_benchmark(name, split=split, data_dir=data_dir) for name in resolve_datasets(datasets)]
     return {b.name: run_benchmark(embedder, b, direction=direction, progress=progress) for b in loaded}
 

@@ -34,7 +34,8 @@ class Task:
     """One kind of benchmark.
 
     ``load(name, split, data_dir) -> (split reported, data)`` reads a dataset of this kind;
-    ``score(embedder, data, name=, progress=, direction=, options=) -> metrics`` scores an embedder on it.
+    ``score(embedder, data, name=, progress=, **keywords) -> metrics`` scores an embedder on it, taking only
+    the keywords of this kind, named in ``keywords`` (analogy: ``direction``; lexical: ``lexical_options``).
     """
 
     kind: str
@@ -48,6 +49,8 @@ class Task:
     score: Callable[..., dict[str, Any]]
     #: True: the user picks the summary metric among ``metrics`` (``relvec evaluate --metric``)
     choosable: bool = False
+    #: the keywords ``score`` takes beyond ``name`` and ``progress`` (what ``run_benchmark`` passes on)
+    keywords: tuple[str, ...] = ()
 
     def primary(self, chosen: str) -> str:
         """The summary metric: ``chosen`` where the user may choose it, else the first metric."""
@@ -67,16 +70,18 @@ def _load_mapping(name: str, split: str, data_dir: DataDir) -> tuple[str, Any]:
     return "test", load_mapping(data_dir=data_dir)  # a single split
 
 
-def _score_analogy(embedder: Any, data: Any, *, name: str, progress: bool, direction: str, options: Any) -> dict:
+def _score_analogy(embedder: Any, data: Any, *, name: str, progress: bool, direction: str) -> dict:
     return analogy_accuracy(embedder, data, direction=direction, progress=progress, name=name)
 
 
-def _score_lexical(embedder: Any, data: Any, *, name: str, progress: bool, direction: str, options: Any) -> dict:
+def _score_lexical(
+    embedder: Any, data: Any, *, name: str, progress: bool, lexical_options: dict[str, Any] | None
+) -> dict:
     train, val, test = data
-    return lexical_classification(embedder, train, val, test, progress=progress, name=name, **(options or {}))
+    return lexical_classification(embedder, train, val, test, progress=progress, name=name, **(lexical_options or {}))
 
 
-def _score_mapping(embedder: Any, data: Any, *, name: str, progress: bool, direction: str, options: Any) -> dict:
+def _score_mapping(embedder: Any, data: Any, *, name: str, progress: bool) -> dict:
     return mapping_accuracy(embedder, data, progress=progress, name=name)
 
 
@@ -84,7 +89,15 @@ def _score_mapping(embedder: Any, data: Any, *, name: str, progress: bool, direc
 KINDS: dict[str, Task] = {
     task.kind: task
     for task in (
-        Task("analogy", "Analogy questions", ("accuracy",), "total", _load_analogy, _score_analogy),
+        Task(
+            "analogy",
+            "Analogy questions",
+            ("accuracy",),
+            "total",
+            _load_analogy,
+            _score_analogy,
+            keywords=("direction",),
+        ),
         Task(
             "lexical",
             "Lexical relations",
@@ -93,6 +106,7 @@ KINDS: dict[str, Task] = {
             _load_lexical,
             _score_lexical,
             choosable=True,
+            keywords=("lexical_options",),
         ),
         Task(
             "mapping",

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from relvec.cosine import unit_rows
 from relvec.errors import RelvecError, check_positive_int, invalid
 from relvec.pairs import Pair
-from relvec.tasks.vectors import PairVectors, embed_pairs, percent, unit_rows
+from relvec.tasks.vectors import PairVectors, embed_pairs, percent
 
 EXACT_MAX_TERMS = 8
 BEAM_WIDTH = 512

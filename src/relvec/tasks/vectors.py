@@ -49,12 +49,6 @@ def percent(part: float, whole: float, digits: int = 2) -> float:
     return round(100.0 * part / whole, digits) if whole else 0.0
 
 
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1, so that a dot product is a cosine; a zero row stays zero (cosine 0 with all)."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
-
-
 def embed_pairs(embedder: Any, pairs: Iterable[Pair], *, progress: bool = False, what: str = "dataset") -> PairVectors:
     """Embed the distinct pairs of ``pairs`` (first-seen order) in one ``encode`` call.
 

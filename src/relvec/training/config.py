@@ -8,10 +8,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from relvec.embedding.hybrid import check_static_weight
-from relvec.embedding.pooling import check_pooling
-from relvec.embedding.precision import TRAIN_PRECISIONS
-from relvec.embedding.prompt import Template
+from relvec.embedding.options import EncoderOptions
+from relvec.embedding.precision import TRAIN_PRECISIONS, resolve_precision
 from relvec.errors import RelvecError, check_bool, check_choice, check_int, check_number, check_positive_int, invalid
 from relvec.training.adapters import ADAPTERS, LORA_TARGETS
 from relvec.training.losses import LOSSES, make_loss
@@ -80,15 +78,20 @@ class TrainConfig:
         self._check_optimisation()
         self._check_data()
 
-    def _check_model(self) -> None:
-        # Imported here: the encoder module reaches the built-in models, which build from a TrainConfig.
-        from relvec.embedding.options import check_device
-
-        check_static_weight(self.static_weight)
-        Template.from_name_or_text(self.template)
-        check_pooling(self.pooling)
-        check_device(self.device)
+    def encoder_options(self) -> EncoderOptions:
+        """The run's encoder options as one record, which checks them: template, pooling, device, the saved
+        model's static weight, and the training precision made concrete (``auto``: bf16 where bfloat16 is
+        native, else fp32; never int8, whose weights cannot be trained)."""
         check_choice("precision", self.precision, TRAIN_PRECISIONS)
+        options = EncoderOptions(
+            template=self.template, pooling=self.pooling, device=self.device, static_weight=self.static_weight
+        )
+        return options.replace(
+            precision=resolve_precision(self.precision, options.torch_device, training=True).precision
+        )
+
+    def _check_model(self) -> None:
+        self.encoder_options()
         check_choice("loss", self.loss, LOSSES)
         make_loss(self.loss, self.temperature, self.margin)  # checks temperature and margin ranges
         self._check_adapter()

@@ -16,8 +16,6 @@ import torch
 from relvec.data import Relation
 from relvec.embedding.encoder import RelationEncoder
 from relvec.embedding.models import resolve_encoder, save_delta_folder
-from relvec.embedding.options import default_device
-from relvec.embedding.precision import resolve_precision
 from relvec.errors import RelvecError, invalid
 from relvec.training.adapters import add_lora, lora_factors, trainable_state
 from relvec.training.config import TrainConfig
@@ -63,11 +61,7 @@ class Trainer:
             if not isinstance(base, Path):
                 raise invalid("encoder", config.encoder, "a local encoder (an embedded name or a folder) for adapter")
         # Trained and selected on the contextual vectors alone; the static part is joined in the saved folder.
-        device = torch.device(config.device) if config.device is not None else None
-        precision = resolve_precision(config.precision, device or default_device(), training=True).precision
-        encoder = RelationEncoder(
-            config.encoder, config.template, config.pooling, device=device, precision=precision, static_weight=0
-        )
+        encoder = RelationEncoder(config.encoder, options=config.encoder_options().replace(static_weight=0))
         model = encoder.model
         if config.adapter == "lora":
             add_lora(model, config.lora_rank, config.lora_alpha, config.lora_dropout, config.lora_targets)
