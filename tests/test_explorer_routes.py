@@ -161,7 +161,10 @@ def test_info_gives_the_index_size(client):
 def test_completion_passes_the_parts_of_its_score_when_the_completer_has_them(tiny_encoder):
     class Completer:
         def complete(self, a, b, c, k):
-            return [SimpleNamespace(word="italy", score=1.5, relation=0.9, offset=0.8), ("spain", 1.0)][:k]
+            return [
+                SimpleNamespace(word="italy", score=1.5, relation=0.9, offset=0.8),
+                SimpleNamespace(word="spain", score=1.0),
+            ][:k]
 
     with TestClient(create_app(tiny_encoder, completer=Completer())) as client:
         response = client.post("/complete", json={"a": "paris", "b": "france", "c": "rome", "k": 2})

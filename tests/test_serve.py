@@ -111,7 +111,12 @@ def test_search_and_complete_go_to_the_injected_index(tiny_encoder):
         assert index.searched == [([("paris", "france"), ("a", "b")], 3)]
 
         response = client.post("/complete", json={"a": "paris", "b": "france", "c": "tokyo", "k": 2})
-        assert response.json() == {"completions": [{"word": "japan", "score": 0.75}, {"word": "china", "score": 0.5}]}
+        assert response.json() == {
+            "completions": [
+                {"word": "japan", "score": 0.75, "relation": 0.7, "offset": 0.05},
+                {"word": "china", "score": 0.5, "relation": 0.5, "offset": 0.0},
+            ]
+        }
         assert client.get("/info").json()["search"] is True
 
 
