@@ -15,7 +15,6 @@ the evaluation reports how many.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,9 +26,10 @@ from relvec.pairs import Pair
 
 
 def check_static_weight(weight: Any) -> float:
-    """``w >= 0`` as a float; 0 means no static part."""
-    expected = "a number >= 0 (0: no static part)"
-    return check_number("static_weight", weight, low=0, high=math.inf, high_open=True, expected=expected)
+    """``0 <= w <= 1000`` as a float; 0 means no static part. Past 1000 the contextual part no longer counts
+    (and float32 vectors overflow long before a weight such as 1e300)."""
+    expected = "a number in [0, 1000] (0: no static part)"
+    return check_number("static_weight", weight, low=0, high=1000, expected=expected)
 
 
 class StaticOffset:
