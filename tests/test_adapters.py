@@ -211,3 +211,38 @@ def test_cli_soup_of_two_seeds_is_the_average_of_their_merged_weights(config, tm
     assert "inside the input run" in capsys.readouterr().err
     assert main(["soup", runs[0], config.encoder, "-o", str(tmp_path / "mixed")]) == 2
     assert "a delta folder (the output of relvec train --adapter lora)" in capsys.readouterr().err
+
+
+def test_a_truncated_delta_is_the_best_approximation_of_its_rank():
+    from relvec.embedding.delta import truncate_delta
+
+    generator = torch.Generator().manual_seed(1)
+    delta = {"w.lora_A": torch.randn(6, 9, generator=generator), "w.lora_B": torch.randn(7, 6, generator=generator)}
+    full = (delta["w.lora_B"].double() @ delta["w.lora_A"].double()).numpy()
+    cut = truncate_delta(delta, 2)
+    assert cut["w.lora_A"].shape == (2, 9) and cut["w.lora_B"].shape == (7, 2)
+    u, s, vh = np.linalg.svd(full)
+    best = (u[:, :2] * s[:2]) @ vh[:2]
+    assert np.abs((cut["w.lora_B"] @ cut["w.lora_A"]).numpy() - best).max() < 1e-4
+    kept = truncate_delta(delta, 6)
+    assert torch.equal(kept["w.lora_A"], delta["w.lora_A"]) and torch.equal(kept["w.lora_B"], delta["w.lora_B"])
+
+
+def test_a_soup_cut_to_a_rank_and_stored_in_float16_loads(config, tmp_path):
+    from relvec.embedding.models import soup_delta_folders
+
+    runs = []
+    for seed in (0, 1):
+        config.seed = seed
+        train(config, tmp_path / f"seed{seed}", progress=False)
+        runs.append(tmp_path / f"seed{seed}")
+    exact = soup_delta_folders(runs, tmp_path / "exact")
+    small = soup_delta_folders(runs, tmp_path / "small", rank=2, dtype="float16")
+    factors = load_file(small / "delta.safetensors")
+    assert {value.dtype for value in factors.values()} == {torch.float16}
+    assert factors["encoder.layer.0.attention.self.query.weight.lora_A"].shape == (2, 32)
+    assert json.loads((small / "relvec_config.json").read_text())["delta"]["dtype"] == "float16"
+    a, b = RelationEncoder(exact, device="cpu").encode(PAIRS), RelationEncoder(small, device="cpu").encode(PAIRS)
+    assert not np.array_equal(a, b) and np.abs(a - b).max() < 0.5
+    with pytest.raises(RelvecError, match="dtype must be one of 'float32', 'float16'"):
+        soup_delta_folders(runs, tmp_path / "bad", dtype="int8")

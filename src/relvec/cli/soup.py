@@ -25,6 +25,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=None,
         help="hybrid GloVe weight w stored in the soup, >= 0 (default: the runs' own)",
     )
+    parser.add_argument(
+        "--rank",
+        type=int,
+        default=None,
+        help="cut each weight's averaged delta to this rank by truncated SVD "
+        "(default: none, the exact average, whose rank is the runs' ranks added up)",
+    )
+    parser.add_argument(
+        "--dtype", default="float32", help="how the factors are stored: float32 or float16 (half the size)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -41,6 +51,6 @@ def run(args: argparse.Namespace) -> int:
         inside = Path(run_folder).resolve()
         if output.resolve() == inside or inside in output.resolve().parents:
             raise RelvecError(f"--output {args.output!r} is inside the input run {run_folder!r}; choose another folder")
-    folder = soup_delta_folders(args.runs, output, static_weight=args.static_weight)
+    folder = soup_delta_folders(args.runs, output, static_weight=args.static_weight, rank=args.rank, dtype=args.dtype)
     print(f"wrote the soup of {len(args.runs)} runs to {folder}", file=sys.stderr)
     return 0

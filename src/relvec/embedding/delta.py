@@ -109,11 +109,16 @@ def delta_config(base: str, base_sha256: str, file: Path, **facts: Any) -> dict[
     return {"base": base, "base_sha256": base_sha256, "file": file.name, "sha256": file_sha256(file), **facts}
 
 
-def save_delta(folder: Path, factors: dict[str, torch.Tensor]) -> Path:
-    """Write ``factors`` (contiguous float32) to ``folder/delta.safetensors``; return the file."""
+#: How factors may be stored: float32, or float16 at half the size (merging reads either into float64).
+DELTA_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+
+
+def save_delta(folder: Path, factors: dict[str, torch.Tensor], dtype: str = "float32") -> Path:
+    """Write ``factors`` (contiguous, as ``dtype``) to ``folder/delta.safetensors``; return the file."""
     from safetensors.torch import save_file
 
-    tensors = {key: value.detach().to(torch.float32).contiguous().cpu() for key, value in sorted(factors.items())}
+    kind = DELTA_DTYPES[dtype]
+    tensors = {key: value.detach().to(kind).contiguous().cpu() for key, value in sorted(factors.items())}
     for key, value in tensors.items():
         if not torch.isfinite(value).all():
             raise RelvecError(f"delta tensor {key} holds NaN or infinite values; refusing to save it")
@@ -149,6 +154,28 @@ def average_deltas(deltas: list[dict[str, torch.Tensor]]) -> dict[str, torch.Ten
         else:
             soup[key] = torch.cat([delta[key].float() for delta in deltas], dim=1) / len(deltas)
     return soup
+
+
+def truncate_delta(factors: dict[str, torch.Tensor], rank: int) -> dict[str, torch.Tensor]:
+    """Each weight's delta ``B @ A`` cut to its best rank-``rank`` approximation (truncated SVD, in float64):
+    a soup's stacked factors back to a fixed size. Deltas already of that rank or lower are kept exactly."""
+    cut = {}
+    for key in sorted(factors):
+        if not key.endswith(".lora_A"):
+            continue
+        name = key[: -len(".lora_A")]
+        down, up = factors[key].double(), factors[name + ".lora_B"].double()
+        if down.shape[0] <= rank:
+            cut[key], cut[name + ".lora_B"] = factors[key].float(), factors[name + ".lora_B"].float()
+            continue
+        # B @ A = (Q_b R_b)(R_a^T Q_a^T): the SVD of the small core R_b R_a^T gives the delta's exactly.
+        q_up, r_up = torch.linalg.qr(up)
+        q_down, r_down = torch.linalg.qr(down.T)
+        u, s, vh = torch.linalg.svd(r_up @ r_down.T)
+        root = s[:rank].sqrt()
+        cut[name + ".lora_B"] = (q_up @ u[:, :rank] * root).float()
+        cut[key] = (root[:, None] * (vh[:rank] @ q_down.T)).float()
+    return cut
 
 
 def delta_parameters(factors: dict[str, torch.Tensor]) -> int:

@@ -26,6 +26,7 @@ from transformers.utils import logging as transformers_logging
 
 from relvec.embedding.builtin import BUILTINS, MPNET_PARTS, builtin_path, default_model
 from relvec.embedding.delta import (
+    DELTA_DTYPES,
     DELTA_FILE,
     apply_delta,
     average_deltas,
@@ -34,9 +35,10 @@ from relvec.embedding.delta import (
     delta_parameters,
     read_delta,
     save_delta,
+    truncate_delta,
 )
 from relvec.embedding.folder_checks import WEIGHT_FILES, check_loaded_weights, check_model_folder, loading_error
-from relvec.errors import RelvecError, invalid
+from relvec.errors import RelvecError, check_choice, check_int, invalid
 from relvec.files.cache import cache_dir
 from relvec.files.outputs import check_output_folder, write_text_atomic
 
@@ -317,7 +319,12 @@ def save_folder(
 
 
 def save_delta_folder(
-    folder: str | os.PathLike[str], base: str, factors: dict[str, torch.Tensor], settings: dict[str, Any]
+    folder: str | os.PathLike[str],
+    base: str,
+    factors: dict[str, torch.Tensor],
+    settings: dict[str, Any],
+    *,
+    dtype: str = "float32",
 ) -> Path:
     """Write a delta folder: ``factors`` over the embedded or local encoder ``base`` plus ``relvec_config.json``
     (the delta file's and the base weights' sha256 included, so a changed file is refused on load)."""
@@ -326,8 +333,8 @@ def save_delta_folder(
     if not isinstance(source, Path):
         raise invalid("encoder", base, "a local base encoder (an embedded name or a folder) to save a delta over")
     path.mkdir(parents=True, exist_ok=True)
-    file = save_delta(path, factors)
-    facts = {"kind": "lora", "parameters": delta_parameters(factors)}
+    file = save_delta(path, factors, dtype)
+    facts = {"kind": "lora", "parameters": delta_parameters(factors), "dtype": dtype}
     config = {
         "format_version": FORMAT_VERSION,
         **settings,
@@ -347,11 +354,17 @@ def config_source(source: Path | str) -> Path | str:
 
 
 def soup_delta_folders(
-    runs: list[str | os.PathLike[str]], folder: str | os.PathLike[str], *, static_weight: float | None = None
+    runs: list[str | os.PathLike[str]],
+    folder: str | os.PathLike[str],
+    *,
+    static_weight: float | None = None,
+    rank: int | None = None,
+    dtype: str = "float32",
 ) -> Path:
     """Write the uniform soup of several delta folders of one recipe (same base, template and pooling): the
-    average of their merged weights, exactly (relvec.embedding.delta.average_deltas). ``static_weight``
-    replaces the runs' hybrid weight (chosen on validation after the soup), else theirs is kept."""
+    average of their merged weights, exactly (relvec.embedding.delta.average_deltas), or with ``rank`` its best
+    approximation of that rank per weight (truncated SVD), stored as ``dtype``. ``static_weight`` replaces the
+    runs' hybrid weight (chosen on validation after the soup), else theirs is kept."""
     if not isinstance(runs, (list, tuple)) or len(runs) < 2:
         raise invalid("runs", runs, "two or more delta folders (relvec train --adapter runs of one recipe)")
     configs, factors = [], []
@@ -374,4 +387,8 @@ def soup_delta_folders(
     if weight:
         settings["static_weight"] = weight
     settings["soup_of"] = [os.fspath(run) for run in runs]
-    return save_delta_folder(folder, configs[0]["delta"]["base"], average_deltas(factors), settings)
+    soup = average_deltas(factors)
+    if rank is not None:
+        soup = truncate_delta(soup, check_int("rank", rank, minimum=1, maximum=4096))
+    check_choice("dtype", dtype, DELTA_DTYPES)
+    return save_delta_folder(folder, configs[0]["delta"]["base"], soup, settings, dtype=dtype)
