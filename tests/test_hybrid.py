@@ -78,9 +78,19 @@ def test_saved_folder_keeps_the_static_weight(tiny_encoder, tmp_path):
 
 
 def test_recipes():
-    assert TrainConfig.from_recipe("minilm") == TrainConfig()
+    minilm = TrainConfig.from_recipe("minilm")
+    assert (minilm.adapter, minilm.lora_rank, minilm.lora_targets, minilm.lr, minilm.static_weight) == (
+        "lora",
+        8,
+        "all",
+        5e-4,
+        0.1,
+    )
+    assert TrainConfig.from_recipe("minilm-full") == TrainConfig()
     mpnet = TrainConfig.from_recipe("mpnet", seed=2)
     assert (mpnet.encoder, mpnet.static_weight, mpnet.seed, mpnet.template) == ("all-mpnet-base-v2", 0.0, 2, "c")
+    assert (mpnet.adapter, mpnet.lr) == ("lora", 5e-4)
+    assert TrainConfig.from_recipe("mpnet-full").adapter is None
     paper = TrainConfig.from_recipe("paper")
     assert (paper.template, paper.pooling, paper.loss, paper.lr, paper.epochs) == (
         "d",
@@ -89,8 +99,8 @@ def test_recipes():
         5e-6,
         10,
     )
-    assert set(RECIPES) == {"minilm", "mpnet", "paper"}
-    with pytest.raises(RelvecError, match="recipe must be one of 'minilm', 'mpnet', 'paper'; got 'large'"):
+    assert set(RECIPES) == {"minilm", "mpnet", "minilm-full", "mpnet-full", "paper"}
+    with pytest.raises(RelvecError, match="recipe must be one of 'minilm', 'mpnet', 'minilm-full', .*; got 'large'"):
         TrainConfig.from_recipe("large")
 
 

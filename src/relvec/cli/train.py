@@ -80,8 +80,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--recipe",
         default="minilm",
-        help="named recipe the other options start from: minilm (MiniLM, hybrid with GloVe), mpnet (the embedded "
-        "all-mpnet-base-v2) or paper (RelBERT's published recipe) (default minilm)",
+        help="named recipe the other options start from: minilm (LoRA on MiniLM, hybrid with GloVe; relvec-minilm), "
+        "mpnet (LoRA on the embedded all-mpnet-base-v2; relvec-mpnet), minilm-full or mpnet-full (every weight "
+        "trained) or paper (RelBERT's published recipe) (default minilm)",
     )
     parser.add_argument(
         "--config", help="JSON file with training options (default: none; it overrides --recipe, options override it)"
