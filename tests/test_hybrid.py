@@ -108,5 +108,5 @@ def test_cli_refuses_an_unknown_recipe(tmp_path, capsys):
     from relvec.cli import main
 
     assert main(["train", "-o", str(tmp_path / "run"), "--recipe", "large", "-q"]) == 2
-    assert "--recipe must be one of 'minilm', 'mpnet', 'paper'" in capsys.readouterr().err
+    assert "--recipe must be one of 'minilm', 'mpnet', 'minilm-full', 'mpnet-full', 'paper'" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
