@@ -62,7 +62,7 @@ def cached_tables(root: Path) -> tuple[dict[str, int], np.ndarray]:
             print(f"relvec: rebuilding the GloVe cache {entry} ({error})", file=sys.stderr)
         _build_entry(root, entry)
         words, vectors = _read_entry(entry)
-    return {word: row for row, word in enumerate(words)}, vectors
+    return dict(zip(words, range(len(words)), strict=True)), vectors
 
 
 def glove_cache_entry(root: Path) -> Path:

@@ -35,11 +35,12 @@ from relvec.embedding.builtin import (
 from relvec.embedding.delta import (
     DELTA_DTYPES,
     DELTA_FILE,
-    apply_delta,
+    apply_delta_cached,
     average_deltas,
     base_sha256,
     delta_config,
     delta_parameters,
+    merged_cache_file,
     read_delta,
     save_delta,
     truncate_delta,
@@ -249,9 +250,10 @@ def _load_delta_folder(folder: Path, meta: Any) -> tuple[PreTrainedTokenizerBase
             f"trained on {meta.get('base_sha256')!r}; refusing a mismatched model (reinstall the base encoder's "
             "package)"
         )
-    factors = read_delta(folder, meta)
+    factors = read_delta(folder, meta)  # checks the delta file against its recorded sha256
     tokenizer, model = _load_weights(base)
-    apply_delta(model, factors, f"{where}: {meta.get('file', DELTA_FILE)}")
+    cached = merged_cache_file(meta["sha256"], actual)
+    apply_delta_cached(model, factors, f"{where}: {meta.get('file', DELTA_FILE)}", cached)
     return tokenizer, model
 
 
