@@ -53,3 +53,17 @@ def test_train_help_defaults_are_the_train_config_defaults():
         if field.name in _HELP:
             default = field.default
             assert re.search(rf"\(default {re.escape(str(default))}\b", _HELP[field.name]), (field.name, default)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["similarity", "--help"], ["evaluate", "--help"], ["embed", "--help"]])
+def test_help_imports_neither_torch_nor_transformers(argv):
+    # In a fresh interpreter: `relvec --help` must stay quick, so nothing heavy may be imported to print it.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom relvec.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('heavy:', sorted(m for m in ('torch', 'transformers', 'sklearn', 'pyarrow') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == "heavy: []"

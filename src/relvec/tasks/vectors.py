@@ -1,4 +1,5 @@
-"""pairs -> vectors for the evaluations: every distinct pair embedded once, in one ``encode`` call.
+"""pairs -> vectors for the evaluations: every distinct pair embedded once, in one ``encode`` call, and
+once per run across tasks and directions (:class:`PairTable`).
 
 Any object with ``encode(pairs) -> float32 (n, dim)`` is an embedder (RelationEncoder, the baselines, a test
 fake). An embedder that can tell which pairs it cannot embed (``known(pairs) -> bool (n,)``, the GloVe
@@ -89,6 +90,88 @@ def embed_pairs(embedder: Any, pairs: Iterable[Pair], *, progress: bool = False,
             f"{len(distinct)} pairs of {what} (first: {distinct[bad[0]]!r}); no score is computed from them"
         )
     return PairVectors(index, vectors, unembedded, static_missing)
+
+
+class PairTable:
+    """A per-run pair -> vector table in front of an embedder: each distinct pair is encoded once, however
+    many tasks and directions ask for it. ``encode(pairs)`` embeds only the pairs the table lacks, in chunks of
+    ``chunk_size`` with one progress bar, and answers the rest from the table; every other attribute
+    (``known``, ``static_known``, ``static_weight``, ``dim``, ``template``, ...) is the embedder's own.
+
+    ``encoded`` counts the distinct pairs given to the embedder and ``requested`` the pairs asked for, so a
+    run can report how much the table saved.
+    """
+
+    def __init__(self, embedder: Any, *, chunk_size: int = 8192) -> None:
+        check_embedder(embedder)
+        if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
+            raise invalid("chunk_size", chunk_size, "a positive int")
+        self.embedder = embedder
+        self.chunk_size = chunk_size
+        self.index: dict[Pair, int] = {}
+        self._blocks: list[np.ndarray] = []
+        self._vectors: np.ndarray | None = None
+        self.requested = 0
+
+    @property
+    def encoded(self) -> int:
+        return len(self.index)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "embedder":  # not yet set (copy, pickle): no recursion
+            raise AttributeError(name)
+        return getattr(self.embedder, name)
+
+    def __repr__(self) -> str:
+        return f"PairTable({self.embedder!r}, pairs={len(self.index)})"
+
+    def fill(self, pairs: Iterable[Pair], *, progress: bool = False) -> int:
+        """Embed the pairs of ``pairs`` the table lacks (first-seen order); returns how many were new."""
+        missing = list(dict.fromkeys(pair for pair in pairs if pair not in self.index))
+        if not missing:
+            return 0
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(missing), desc="embedding pairs", unit="pair", leave=False)
+        try:
+            for start in range(0, len(missing), self.chunk_size):
+                chunk = missing[start : start + self.chunk_size]
+                vectors = np.asarray(_encode(self.embedder, chunk, False), dtype=np.float32)
+                if vectors.ndim != 2 or len(vectors) != len(chunk):
+                    raise RelvecError(
+                        f"{type(self.embedder).__name__}.encode returned shape {vectors.shape} for {len(chunk)} "
+                        "pairs; expected (pairs, dim)"
+                    )
+                if self._blocks and vectors.shape[1] != self._blocks[0].shape[1]:
+                    raise RelvecError(
+                        f"{type(self.embedder).__name__}.encode returned {vectors.shape[1]}-dim vectors after "
+                        f"{self._blocks[0].shape[1]}-dim ones"
+                    )
+                for pair in chunk:
+                    self.index[pair] = len(self.index)
+                self._blocks.append(vectors)
+                self._vectors = None
+                if bar is not None:
+                    bar.update(len(chunk))
+        finally:
+            if bar is not None:
+                bar.close()
+        return len(missing)
+
+    def encode(self, pairs: Iterable[Any], *, progress: bool = False) -> np.ndarray:
+        """The vectors of ``pairs`` in order, embedding only those not yet in the table: float32 (n, dim)."""
+        pairs = [tuple(pair) for pair in pairs]
+        self.requested += len(pairs)
+        self.fill(pairs, progress=progress)
+        if self._vectors is None:
+            self._vectors = np.concatenate(self._blocks) if self._blocks else np.zeros((0, 0), np.float32)
+            self._blocks = [self._vectors]
+        return self._vectors[[self.index[pair] for pair in pairs]]
+
+    def __call__(self, pairs: Iterable[Any], **kwargs: Any) -> np.ndarray:
+        return self.encode(pairs, **kwargs)
 
 
 def check_embedder(embedder: Any) -> None:
