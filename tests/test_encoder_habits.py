@@ -106,3 +106,19 @@ def test_similarity_refuses_vectors_of_another_width(tiny_encoder):
 
 def test_dimension_accessors_agree(tiny_encoder):
     assert tiny_encoder.get_sentence_embedding_dimension() == tiny_encoder.vector_size == tiny_encoder.dim == 32
+
+
+def test_hybrid_vectors_have_norm_sqrt_1_plus_w_and_normalize_embeddings_makes_them_unit(tiny_encoder):
+    from relvec import RelationEncoder
+    from relvec.embedding.glove import GloveDifference
+    from relvec.embedding.hybrid import StaticOffset
+
+    words = GloveDifference({"paris": 0, "france": 1}, np.array([[1.0, 0.0], [1.0, 2.0]], dtype=np.float32))
+    hybrid = RelationEncoder.from_parts(
+        tiny_encoder.tokenizer, tiny_encoder.model, device="cpu", static=StaticOffset(0.25, words)
+    )
+    pairs = ["paris:france", "paris:zzz"]  # GloVe knows both words; then it lacks one
+    np.testing.assert_allclose(np.linalg.norm(hybrid.encode(pairs), axis=1), [np.sqrt(1.25), 1.0], rtol=1e-5)
+    unit = hybrid.encode(pairs, normalize_embeddings=True)
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=1), [1.0, 1.0], rtol=1e-6)
+    assert hybrid.get_sentence_embedding_dimension() == hybrid.vector_size == 34
