@@ -132,8 +132,8 @@ def test_empty_input_gives_an_empty_array(tiny_encoder):
         ([("cat", "animal"), ("  ", "x")], r"pairs\[1\]\[0\] \(head\) must be a non-empty word; got '  '"),
         ([("cat", 3)], r"pairs\[0\]\[1\] \(tail\) must be a string; got 3"),
         ([("cat", "animal", "x")], r"pairs\[0\] must be a \(head, tail\) pair of two words"),
-        (["cat"], r"pairs\[0\] must be a \(head, tail\) pair of two words; got 'cat'"),
-        ("cat", r"pairs must be a list of \(head, tail\) pairs"),
+        (["cat"], r"pairs\[0\] must be 'head:tail' \(two words joined by one colon\), e.g. 'paris:france'; got 'cat'"),
+        ("cat", r"pairs must be a list of \(head, tail\) pairs or 'head:tail' strings"),
         ([("[MASK]", "x")], r"pairs\[0\] must be words without the mask token '\[MASK\]'"),
     ],
 )

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from relvec.errors import invalid
+from relvec.errors import RelvecError, invalid
 
 Pair = tuple[str, str]
 #: C0 and C1 control characters (tab and newline included: no word holds them).
@@ -38,8 +38,28 @@ def check_pair(pair: Any, argument: str = "pair") -> Pair:
     return check_word(f"{argument}[0] (head)", pair[0]), check_word(f"{argument}[1] (tail)", pair[1])
 
 
-def check_pairs(pairs: Iterable[Any], argument: str = "pairs") -> list[Pair]:
-    """Validate every pair up front so that no model work starts on a list that will fail halfway."""
+def check_pairs(pairs: Iterable[Any], argument: str = "pairs", *, text: bool = False) -> list[Pair]:
+    """Validate every pair up front so that no model work starts on a list that will fail halfway.
+
+    ``text``: also take ``"head:tail"`` strings (:func:`parse_pair_text`) among the pairs.
+    """
     if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
-        raise invalid(argument, pairs, "a list of (head, tail) pairs")
-    return [check_pair(pair, f"{argument}[{i}]") for i, pair in enumerate(pairs)]
+        expected = "a list of (head, tail) pairs or 'head:tail' strings" if text else "a list of (head, tail) pairs"
+        raise invalid(argument, pairs, expected)
+    return [
+        parse_pair_text(pair, f"{argument}[{i}]")
+        if text and isinstance(pair, str)
+        else check_pair(pair, f"{argument}[{i}]")
+        for i, pair in enumerate(pairs)
+    ]
+
+
+def parse_pair_text(text: Any, argument: str = "query") -> Pair:
+    """``"head:tail"`` -> ``("head", "tail")``; words may hold spaces but not a colon."""
+    if not isinstance(text, str) or text.count(":") != 1:
+        raise invalid(argument, text, "'head:tail' (two words joined by one colon), e.g. 'paris:france'")
+    head, tail = text.split(":")
+    try:
+        return check_word(f"{argument} head", head), check_word(f"{argument} tail", tail)
+    except RelvecError as error:  # name the whole string too: "got ''" alone does not say which query
+        raise RelvecError(f"{error} (in {argument} {text!r})") from None

@@ -175,6 +175,57 @@ class RelationIndex:
             return self._search_vectors(vectors, k)
         return [self._search_excluding(vector, pair, k) for vector, pair in zip(vectors, pairs, strict=True)]
 
+    def most_similar(
+        self,
+        positive: Any = None,
+        negative: Any = None,
+        topn: int = 10,
+        restrict: int | None = None,
+    ) -> list[Hit]:
+        """Relation arithmetic as gensim's ``KeyedVectors.most_similar``: the ``topn`` pairs nearest (by cosine)
+        to the mean of the unit vectors of ``positive`` and of the negated unit vectors of ``negative``, best
+        first.
+
+        Each of ``positive`` and ``negative`` is one item or a list of them: a pair (``("paris", "france")``
+        or ``"paris:france"``, embedded with the attached encoder) or a vector (dim,). Pairs given as queries
+        never come back (compared without letter case). ``restrict``: search only the first ``restrict``
+        pairs of the index (gensim's ``restrict_vocab``). Fewer than ``topn`` hits come back if too few remain.
+        """
+        self._train_if_waiting()
+        positive, negative = _arithmetic_terms(positive, "positive"), _arithmetic_terms(negative, "negative")
+        if not positive and not negative:
+            raise invalid("positive", [], "at least one pair or vector in positive or negative")
+        check_positive_int("topn", topn)
+        if restrict is not None:
+            restrict = check_int(
+                "restrict",
+                restrict,
+                minimum=1,
+                maximum=len(self),
+                expected=f"an integer from 1 to the index size {len(self)}",
+            )
+        rows = [self._term_vector(term, argument) for argument, term in positive + negative]
+        weights = np.array([1.0] * len(positive) + [-1.0] * len(negative), dtype=np.float32)
+        mean = (weights[:, None] * np.stack(rows)).mean(axis=0)
+        if not np.any(mean):
+            raise RelvecError("most_similar: the positive and negative vectors cancel out (their mean is zero)")
+        query = unit_rows(mean[None, :])
+        excluded = {
+            (h.lower(), t.lower()) for _, term in positive + negative if isinstance(term, tuple) for h, t in [term]
+        }
+        if restrict is not None:
+            scores = self.vectors()[:restrict] @ query[0]
+            order = np.argsort(-scores, kind="stable")
+            hits = [Hit(*self.pairs[i], float(scores[i]), int(i)) for i in order]
+        else:
+            hits = self._search_vectors(query, min(len(self), topn + len(excluded)))[0]
+        return [hit for hit in hits if (hit.head.lower(), hit.tail.lower()) not in excluded][:topn]
+
+    def _term_vector(self, term: Pair | np.ndarray, argument: str) -> np.ndarray:
+        if isinstance(term, tuple):
+            return self._check_vectors(self._encoder().encode([term]), f"the encoder's vector of {argument}", [term])[0]
+        return self._check_vectors(term, argument)[0]
+
     def _search_vectors(self, vectors: np.ndarray, k: int) -> list[list[Hit]]:
         scores, ids = self._index.search(vectors, k)
         return [
@@ -230,6 +281,35 @@ class RelationIndex:
         if encoder is not None:
             index.attach(encoder)
         return index
+
+
+def _arithmetic_terms(terms: Any, argument: str) -> list[tuple[str, Pair | np.ndarray]]:
+    """most_similar's ``positive`` or ``negative``: each term a checked pair or a vector (dim,), with its name."""
+    if terms is None:
+        return []
+    if (
+        isinstance(terms, str)
+        or _is_vector(terms)
+        or (isinstance(terms, tuple) and len(terms) == 2 and all(isinstance(w, str) for w in terms))
+    ):
+        terms = [terms]
+    if not isinstance(terms, Iterable):
+        raise invalid(argument, terms, "pairs ('head:tail' or (head, tail)) or vectors, one or a list")
+    out: list[tuple[str, Pair | np.ndarray]] = []
+    for i, term in enumerate(terms):
+        name = f"{argument}[{i}]"
+        if isinstance(term, str):
+            out.append((name, parse_pair_text(term, name)))
+        elif _is_vector(term):
+            out.append((name, np.asarray(term.detach().cpu() if hasattr(term, "detach") else term, dtype=np.float32)))
+        else:
+            out.append((name, check_pair(term, name)))
+    return out
+
+
+def _is_vector(term: Any) -> bool:
+    """A 1-D numpy array or torch tensor (a vector term, not a pair)."""
+    return hasattr(term, "ndim") and hasattr(term, "shape") and term.ndim == 1
 
 
 def _query_pairs(queries: Any) -> list[Pair]:

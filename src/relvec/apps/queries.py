@@ -9,18 +9,10 @@ from typing import Any
 import numpy as np
 
 from relvec.errors import RelvecError, invalid
-from relvec.pairs import Pair, check_word
+from relvec.pairs import parse_pair_text  # noqa: F401  (re-exported: the apps import it from here)
 
 #: The settings that decide what a relation vector means; two vectors are comparable only if all agree.
 IDENTITY_FIELDS = ("source", "template", "pooling", "normalize", "dim")
-
-
-def parse_pair_text(text: Any, argument: str = "query") -> Pair:
-    """``"head:tail"`` -> ``("head", "tail")``; words may hold spaces but not a colon."""
-    if not isinstance(text, str) or text.count(":") != 1:
-        raise invalid(argument, text, "'head:tail' (two words joined by one colon), e.g. 'paris:france'")
-    head, tail = text.split(":")
-    return check_word(f"{argument} head", head), check_word(f"{argument} tail", tail)
 
 
 def _source_name(source: Any) -> str:

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterable, Iterator
 
 from relvec.cli.appsupport import add_pairs_input, add_quiet, input_pairs
 from relvec.cli.options import add_chunk_size, add_encoder_options, load_model
 from relvec.errors import check_positive_int
 from relvec.files.outputs import check_output_folder
+from relvec.pairs import Pair
+
+
+class CaseFolding:
+    """Lower-case each pair's words and drop a pair already seen so; :attr:`merged` counts the drops."""
+
+    def __init__(self) -> None:
+        self.merged = 0
+
+    def __call__(self, pairs: Iterable[Pair]) -> Iterator[Pair]:
+        seen: set[Pair] = set()
+        for head, tail in pairs:
+            pair = (head.lower(), tail.lower())
+            if pair in seen:
+                self.merged += 1
+                continue
+            seen.add(pair)
+            yield pair
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -61,6 +81,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--overwrite", action="store_true", help="replace INDEX if it exists (only an index folder relvec wrote)"
     )
+    build.add_argument(
+        "--keep-case",
+        action="store_true",
+        help="index pairs as written; by default words are lower-cased and pairs that differ only in letter case "
+        "(Stockholm:Sweden, stockholm:sweden) or repeat exactly are indexed once",
+    )
     add_chunk_size(build)
     add_encoder_options(build)
     add_quiet(build)
@@ -90,11 +116,18 @@ def run_build(args: argparse.Namespace) -> int:
         replaceable=is_index_folder,
         what="a relvec index folder",
     )
+    folding = None if args.keep_case else CaseFolding()
     with input_pairs(args, read_ahead=args.chunk_size) as (total, pairs):
         encoder = load_model(args)
         with tqdm(total=total, unit="pair", desc="indexing", disable=args.quiet, dynamic_ncols=True) as bar:
-            index = RelationIndex.build(encoder, pairs, options, progress=bar)
+            index = RelationIndex.build(encoder, folding(pairs) if folding else pairs, options, progress=bar)
     index.save(output, overwrite=args.overwrite)
+    if folding is not None and folding.merged:
+        print(
+            f"relvec index build: merged {folding.merged} pair(s) that repeat another in letter case or exactly "
+            "(words lower-cased; --keep-case keeps them as written)",
+            file=sys.stderr,
+        )
     if not args.quiet:
         print(f"indexed {len(index)} pairs ({options.kind}, dim {index.dim}) into {args.output}")
     return 0

@@ -1,4 +1,4 @@
-"""``relvec map PAIRS -o map.png [--labels COLUMN]``: a 2-D t-SNE picture of the pairs' relation vectors."""
+"""``relvec map PAIRS -o map.png [--label-column COLUMN]``: a 2-D t-SNE picture of the pairs' relation vectors."""
 
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add_pairs_input(parser)
     parser.add_argument("-o", "--output", required=True, help="image file to draw (.png, .svg, .pdf or .jpg)")
     parser.add_argument(
+        "--label-column",
         "--labels",
+        dest="labels",
         default=None,
         metavar="COLUMN",
-        help="colour the points by this column number (TSV) or key (JSONL objects)",
+        help="colour the points by this column number (TSV, e.g. 3) or key (JSONL objects); --labels is the same",
     )
     parser.add_argument(
         "--sample",

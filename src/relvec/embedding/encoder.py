@@ -21,6 +21,8 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from relvec.apps.queries import checked_vectors
+from relvec.cosine import cosine_matrix, unit_rows
 from relvec.embedding.backend import HiddenStates, TorchBackend, make_backend
 from relvec.embedding.batching import encode_stream, length_sorted_batches, plan_chunks
 from relvec.embedding.hybrid import StaticOffset, check_static_weight
@@ -30,7 +32,7 @@ from relvec.embedding.pooling import POOLINGS, TokenRoles
 from relvec.embedding.precision import autocast, resolve_precision, warn_if_slow_bf16
 from relvec.embedding.prompt import Template
 from relvec.embedding.tokens import PromptTokenizer, TokenizedPairs, encoder_limit
-from relvec.errors import RelvecError, check_positive_int, invalid
+from relvec.errors import RelvecError, check_bool, check_positive_int, invalid
 from relvec.pairs import Pair, check_pairs
 
 
@@ -220,14 +222,49 @@ class RelationEncoder:
         vectors = self._pooler(hidden, roles)
         return F.normalize(vectors, dim=-1) if self.normalize else vectors
 
-    def encode(self, pairs: Iterable[Any], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+    def encode(
+        self,
+        pairs: Iterable[Any],
+        batch_size: int | None = None,
+        show_progress_bar: bool | None = None,
+        convert_to_numpy: bool = True,
+        convert_to_tensor: bool = False,
+        normalize_embeddings: bool = False,
+        *,
+        progress: bool = False,
+    ) -> np.ndarray | torch.Tensor:
         """Relation vectors of ``pairs``, in input order: float32 array (n, dim).
+
+        ``pairs``: ``(head, tail)`` pairs or ``"head:tail"`` strings. The keywords mean what they mean in
+        sentence-transformers' ``encode``: ``batch_size`` (prompts per forward pass, default the encoder's),
+        ``show_progress_bar`` (the same as ``progress``), ``convert_to_tensor`` (a float32 ``torch.Tensor`` on
+        the encoder's device instead of an array; it wins over ``convert_to_numpy``), ``convert_to_numpy=False``
+        (a list of one 1-D tensor per pair) and ``normalize_embeddings`` (every row scaled to length 1).
+
+        Without ``normalize_embeddings`` (and the ``normalize`` option) the rows are as the model makes them: a
+        hybrid model's vector is its unit contextual part joined to ``sqrt(static_weight)`` times a unit GloVe
+        part, so its norm is ``sqrt(1 + static_weight)`` when GloVe knows both words (1 otherwise).
 
         Pairs go through in chunks of ``chunk_size``; within a chunk each distinct pair is encoded once, in
         batches of length-sorted prompts so that padding is minimal (:mod:`relvec.embedding.batching`).
         """
         batch_size = check_positive_int("batch_size", batch_size) if batch_size is not None else self.batch_size
-        pairs = check_pairs(pairs)
+        progress = check_bool("progress", progress)
+        if show_progress_bar is not None:
+            progress = check_bool("show_progress_bar", show_progress_bar)
+        check_bool("convert_to_numpy", convert_to_numpy)
+        check_bool("convert_to_tensor", convert_to_tensor)
+        check_bool("normalize_embeddings", normalize_embeddings)
+        vectors = self._encode(check_pairs(pairs, text=True), batch_size, progress)
+        if normalize_embeddings:
+            vectors = unit_rows(vectors)
+        if convert_to_tensor:
+            return torch.from_numpy(vectors).to(self.device)
+        if not convert_to_numpy:
+            return list(torch.from_numpy(vectors))
+        return vectors
+
+    def _encode(self, pairs: list[Pair], batch_size: int, progress: bool) -> np.ndarray:
         chunks = plan_chunks(pairs, self.chunk_size)
         tokens = [self.prompt_tokenizer(chunk.pairs, chunk.first) for chunk in chunks]  # every error before work
         vectors = np.empty((len(pairs), self._hidden), dtype=np.float32)
@@ -249,6 +286,35 @@ class RelationEncoder:
             return vectors
         hybrid = self.static.join(vectors, pairs)
         return hybrid / np.linalg.norm(hybrid, axis=1, keepdims=True) if self.normalize else hybrid
+
+    def similarity(self, a: Any, b: Any) -> np.ndarray:
+        """Cosine similarity of every item of ``a`` with every item of ``b``: float32 (n, m).
+
+        Each side is pairs (``(head, tail)`` or ``"head:tail"``; one pair or a list), embedded here, or vectors
+        (an array or tensor, (dim,) or (n, dim)), as sentence-transformers' ``similarity``.
+        """
+        return cosine_matrix(self._similarity_side(a, "a"), self._similarity_side(b, "b"))
+
+    def _similarity_side(self, side: Any, argument: str) -> np.ndarray:
+        if isinstance(side, torch.Tensor):
+            side = side.detach().float().cpu().numpy()
+        if isinstance(side, np.ndarray):
+            array = side[None, :] if side.ndim == 1 else side
+            return checked_vectors(array, argument, width=self.dim)
+        if isinstance(side, str) or (
+            isinstance(side, tuple) and len(side) == 2 and all(isinstance(w, str) for w in side)
+        ):
+            side = [side]
+        return self.encode(check_pairs(side, argument, text=True))
+
+    def get_sentence_embedding_dimension(self) -> int:
+        """:attr:`dim` under sentence-transformers' name."""
+        return self.dim
+
+    @property
+    def vector_size(self) -> int:
+        """:attr:`dim` under gensim's name."""
+        return self.dim
 
     def encode_stream(self, pairs: Iterable[Any]) -> Iterator[tuple[list[Pair], np.ndarray]]:
         """``pairs`` (any iterable, read lazily) chunk by chunk of ``chunk_size``: each chunk's pairs and
@@ -277,7 +343,7 @@ class RelationEncoder:
         precision and compile setting. The caller vouches that it computes this encoder's model."""
         self._backends[(self.precision, self.compile)] = backend
 
-    def __call__(self, pairs: Iterable[Any], **kwargs: Any) -> np.ndarray:
+    def __call__(self, pairs: Iterable[Any], **kwargs: Any) -> np.ndarray | torch.Tensor:
         return self.encode(pairs, **kwargs)
 
     # one folder: Hugging Face weights and tokenizer plus relvec_config.json

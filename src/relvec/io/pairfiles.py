@@ -40,15 +40,16 @@ def guess_format(path: str, choices: tuple[str, ...], argument: str) -> str:
 
 
 def parse_pair_line(line: str, fmt: str, where: str) -> Pair:
-    """One pair from one line of a ``tsv`` (``head<TAB>tail``) or ``jsonl`` pair file; ``where`` names the file
-    and line in the error a bad line raises."""
+    """One pair from one line of a ``tsv`` (``head<TAB>tail``, any further columns ignored) or ``jsonl`` pair
+    file (``["head", "tail"]`` or an object with ``head`` and ``tail``, other keys ignored); ``where`` names the
+    file and line in the error a bad line raises."""
     if fmt == "tsv":
         fields = line.split("\t")
         if len(fields) < 2:
             raise RelvecError(f"{where}: expected 'head<TAB>tail'; got {line!r}")
-        if len(fields) > 2:  # dropping a column silently could drop half of a multi-word term
-            raise RelvecError(f"{where}: expected 'head<TAB>tail', two columns; got {len(fields)}: {line!r}")
-        return check_pair(fields, where)
+        # Columns after the second (a label, a score) are ignored, so one file serves every subcommand
+        # (relvec map reads a label column from the same file); a word never holds a tab.
+        return check_pair(fields[:2], where)
     try:
         item = json.loads(line)
     except json.JSONDecodeError as error:

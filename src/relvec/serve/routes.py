@@ -38,6 +38,8 @@ from relvec.serve.schemas import (
     LabelResponse,
     LimitsInfo,
     MapRequest,
+    MostSimilarRequest,
+    MostSimilarResponse,
     SearchRequest,
     SearchResponse,
     SimilarityRequest,
@@ -114,7 +116,7 @@ def add_vector_routes(app: FastAPI, service: Service) -> None:
 
 
 def add_lookup_routes(app: FastAPI, service: Service) -> None:
-    """POST /search and /complete; each answers 409 when the service was started without its backend."""
+    """POST /search, /most_similar and /complete; each answers 409 when the service was started without its backend."""
     batcher = service.batcher
 
     @app.post("/search", response_model=SearchResponse, responses={409: {"model": ErrorResponse}})
@@ -127,6 +129,19 @@ def add_lookup_routes(app: FastAPI, service: Service) -> None:
         service.check_k(request.k)
         results = await batcher.call(index.search, list(request.pairs), request.k)
         return {"results": [[search_hit(hit) for hit in hits] for hits in results]}
+
+    @app.post("/most_similar", response_model=MostSimilarResponse, responses={409: {"model": ErrorResponse}})
+    async def most_similar(request: MostSimilarRequest) -> Any:
+        """Relation arithmetic over the index: the ``k`` stored pairs nearest the mean of the unit vectors of
+        ``positive`` minus those of ``negative`` (gensim's ``most_similar``); 409 when there is no index."""
+        index = service.ready().index
+        if index is None or not callable(getattr(index, "most_similar", None)):
+            raise RequestError(409, "index", None, "a service started with an index (relvec serve --index INDEX)")
+        service.check_pairs(positive=request.positive, negative=request.negative)
+        service.check_k(request.k)
+        positive, negative = list(request.positive), list(request.negative)
+        hits = await batcher.call(lambda: index.most_similar(positive, negative, topn=request.k))
+        return {"results": [search_hit(hit) for hit in hits]}
 
     @app.post(
         "/complete",

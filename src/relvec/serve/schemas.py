@@ -105,6 +105,18 @@ class SearchResponse(BaseModel):
     results: list[list[SearchHit]] = Field(description="for each query pair, its k nearest pairs, best first")
 
 
+class MostSimilarRequest(_Request):
+    """Relation arithmetic, as gensim's ``most_similar``: pairs near mean(positive) - mean(negative)."""
+
+    positive: list[PairIn] = Field(min_length=1, description="pairs to add, e.g. [['paris', 'france']]")
+    negative: list[PairIn] = Field([], description="pairs to subtract")
+    k: StrictInt = Field(10, ge=1, description="pairs to return (the query pairs never come back)")
+
+
+class MostSimilarResponse(BaseModel):
+    results: list[SearchHit] = Field(description="the k stored pairs nearest the expression, best first")
+
+
 class CompleteRequest(_Request):
     """``a : b :: c : ?``"""
 
