@@ -75,8 +75,9 @@ class Workspace:
     def config(self, **changes: Any):
         from relvec.training.config import TrainConfig
 
+        # relvec train starts from the minilm recipe, so a folder that `--resume` accepts was made from it too.
         values = {"encoder": str(self.tiny), "data": str(self.relations()), "epochs": 1, "device": "cpu"}
-        return TrainConfig(**{**values, **changes})
+        return TrainConfig.from_recipe("minilm", **{**values, **changes})
 
     def encoder(self, **options: Any):
         from relvec import RelationEncoder
