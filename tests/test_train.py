@@ -227,7 +227,8 @@ def test_a_crafted_checkpoint_is_refused_without_running_its_code(config, tmp_pa
         train(config, tmp_path / "run", progress=False, resume=True)
     assert not marker.exists()
     assert main(["train", "-o", str(tmp_path / "run"), "--resume", "-q", "--recipe", "minilm-full",
-                 "--encoder", config.encoder, "--data", config.data, "--epochs", "3", "--relations-per-step", "2", "--lr", "1e-3", "--warmup", "0.5",
+                 "--encoder", config.encoder, "--data", config.data, "--epochs", "3", "--relations-per-step", "2",
+                 "--lr", "1e-3", "--warmup", "0.5",
                  "--device", "cpu", "--static-weight", "0"]) == 2  # fmt: skip
     assert "holds objects other than tensors" in capsys.readouterr().err  # the same run: refused at the checkpoint
     assert not marker.exists()
