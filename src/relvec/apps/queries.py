@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from relvec.cosine import checked_vectors  # noqa: F401  (re-exported: the apps import it from here)
 from relvec.errors import RelvecError, invalid
 from relvec.pairs import parse_pair_text  # noqa: F401  (re-exported: the apps import it from here)
 
@@ -58,31 +57,3 @@ def check_same_model(expected: dict[str, Any], given: dict[str, Any], what: str 
             + "; ".join(differences)
             + ". Embed queries with the index's model and settings (relvec search loads them by default)."
         )
-
-
-def checked_vectors(vectors: Any, argument: str = "vectors", *, width: int | None = None) -> np.ndarray:
-    """``vectors`` as float32 (n, dim) if they are finite and no row is zero; ``width``: the dim they must have.
-
-    Every vector relvec hands on (a cosine, a label score, a completion) passes here: a NaN row would turn
-    every score it touches into NaN, and a zero row into a silent 0.
-    """
-    try:
-        array = np.asarray(vectors, dtype=np.float32)
-    except (TypeError, ValueError) as error:
-        raise invalid(argument, vectors, "a 2-D array of numbers (one vector per row)") from error
-    if array.ndim != 2 or (width is not None and array.shape[1] != width):
-        expected = f"(n, {width}): as wide as the other vectors" if width is not None else "a 2-D array (n, dim)"
-        raise invalid(argument, f"an array of shape {array.shape}", expected)
-    bad = np.flatnonzero(~np.isfinite(array).all(axis=1))
-    if len(bad):
-        raise RelvecError(
-            f"{argument}: NaN or infinite vectors for {len(bad)} of the {len(array)} rows (the first: row "
-            f"{int(bad[0])}); relvec needs finite vectors (is the model or its static_weight broken?)"
-        )
-    zero = np.flatnonzero(~np.any(array, axis=1))
-    if len(zero):
-        raise RelvecError(
-            f"{argument}: {len(zero)} of the {len(array)} vectors are zero (the first: row {int(zero[0])}); a zero "
-            "vector has no direction, so its cosine with anything is undefined"
-        )
-    return array

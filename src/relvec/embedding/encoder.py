@@ -21,8 +21,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from relvec.apps.queries import checked_vectors
-from relvec.cosine import cosine_matrix, unit_rows
+from relvec.cosine import checked_vectors, cosine_matrix, unit_rows
 from relvec.embedding.backend import HiddenStates, TorchBackend, make_backend
 from relvec.embedding.batching import encode_stream, length_sorted_batches, plan_chunks
 from relvec.embedding.hybrid import StaticOffset, check_static_weight
