@@ -264,27 +264,25 @@ def test_errors_are_shown_next_to_the_field_that_caused_them(page):
 
 @pytest.fixture
 def arithmetic_server(tiny_encoder):
-    """The service in this process with a POST /most_similar added, as a later relvec may have it."""
+    """The service in this process over a stand-in index that has ``most_similar`` (relation arithmetic):
+    the page must offer the arithmetic form, send the expression as typed and show the index's answer."""
     import uvicorn
 
+    from relvec.apps.index import Hit
     from relvec.serve import create_app
 
     class Index:
+        asked = None
+
         def search(self, pairs, k):
-            return [[(pair, 1.0)] for pair in pairs]
+            return [[Hit(pair[0], pair[1], 1.0, 0)] for pair in pairs]
 
-    app = create_app(tiny_encoder, index=Index())
+        def most_similar(self, positive, negative, topn):
+            Index.asked = {"positive": [list(p) for p in positive], "negative": [list(p) for p in negative], "k": topn}
+            return [Hit("rome", "italy", 0.75, 0), Hit("oslo", "norway", 0.5, 1)]
 
-    @app.post("/most_similar")
-    async def most_similar(body: dict) -> dict:
-        app.state.asked = body
-        return {
-            "results": [
-                {"head": "rome", "tail": "italy", "score": 0.75},
-                {"head": "oslo", "tail": "norway", "score": 0.5},
-            ]
-        }
-
+    index = Index()
+    app = create_app(tiny_encoder, index=index)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -292,13 +290,13 @@ def arithmetic_server(tiny_encoder):
     while not (server.started and server.servers) and time.monotonic() < deadline:
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield app, f"http://127.0.0.1:{port}/"
+    yield index, f"http://127.0.0.1:{port}/"
     server.should_exit = True
     thread.join(timeout=30)
 
 
 def test_relation_arithmetic_is_offered_when_the_service_has_most_similar(browser, arithmetic_server):
-    app, url = arithmetic_server
+    index, url = arithmetic_server
     page = browser.new_page()
     page.goto(url)
     page.wait_until("document.getElementById('status').textContent === 'ready'", 20, "the page to be ready")
@@ -309,7 +307,7 @@ def test_relation_arithmetic_is_offered_when_the_service_has_most_similar(browse
     page.type("#search-k", "2")
     page.click("#search-form button[type=submit]")
     page.wait_until("!!document.getElementById('search-table-0')", 20, "the hits")
-    assert app.state.asked == {
+    assert index.asked == {
         "positive": [["paris", "france"], ["tokyo", "japan"]],
         "negative": [["dog", "bark"]],
         "k": 2,
