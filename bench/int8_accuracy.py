@@ -1,7 +1,7 @@
 """What int8 costs in accuracy: the eight analogy test sets, fp32 against int8, same model, same run.
 
     python bench/int8_accuracy.py                          # all-MiniLM-L6-v2, template c, pooling difference
-    python bench/int8_accuracy.py --model path/to/trained  # the trained default (its own template, pooling)
+    python bench/int8_accuracy.py --model relvec-mpnet     # a shipped or trained model (its own template, pooling)
 
 Prints a table per set and, alone on the last line, ``int8_accuracy_delta: D``: the 8-set mean accuracy in
 points, int8 minus fp32.
@@ -19,7 +19,7 @@ import torch
 from relvec import RelationEncoder
 from relvec.data import load_analogy
 from relvec.embedding.backend import TorchBackend, quantize_int8
-from relvec.embedding.precision import cpu_kind
+from relvec.embedding.precision import cpu_kind, cpu_name
 from relvec.tasks.analogy import analogy_accuracy
 
 TEST_SETS = ["u2", "u4", "google", "bats", "scan", "nell_one", "t_rex", "conceptnet"]
@@ -54,7 +54,8 @@ def main() -> int:
         scores[variant]["mean"] = statistics.mean(scores[variant].values())
         seconds[variant] = time.perf_counter() - started
 
-    print(f"{args.model}, template {template or 'stored'}, pooling {pooling or 'stored'}; CPU: {cpu_kind()}")
+    prompt = f"template {template or 'stored'}, pooling {pooling or 'stored'}"
+    print(f"{args.model}, {prompt}; CPU: {cpu_name()} ({cpu_kind()})")
     print(f"{'set':<12}" + "".join(f"{variant:>20}" for variant in variants) + f"{'int8 - fp32':>14}")
     for name in [*TEST_SETS, "mean"]:
         row = [scores[variant][name] for variant in variants]

@@ -54,7 +54,7 @@ def test_int8_keeps_the_chunk_plan_bit_for_bit(tiny_encoder_dir):
 
 def test_int8_without_a_quantized_engine_fails_before_loading(tiny_encoder_dir, no_model_load, monkeypatch):
     monkeypatch.setattr(precision_module, "int8_engine", lambda: None)
-    with pytest.raises(RelvecError, match="precision must be 'fp32', 'bf16' or 'auto' here: .*no quantized int8"):
+    with pytest.raises(RelvecError, match="precision must be 'fp32', 'bf16' or 'auto' here: .*no int8 matrix product"):
         RelationEncoder(tiny_encoder_dir, precision="int8")
 
 
@@ -107,7 +107,7 @@ def test_cli_int8_without_engine_is_one_line_before_loading(tiny_encoder_dir, tm
     source.write_text("paris\tfrance\n", encoding="utf-8")
     command = ["embed", str(source), "-o", str(tmp_path / "v.npy"), "-m", str(tiny_encoder_dir)]
     assert main([*command, "--precision", "int8", "--device", "cpu"]) == 2
-    assert "no quantized int8 engine" in capsys.readouterr().err
+    assert "no int8 matrix product" in capsys.readouterr().err
 
 
 def test_bf16_without_fast_hardware_warns_once(tiny_encoder_dir, slow_bf16):
@@ -120,3 +120,26 @@ def test_bf16_with_amx_does_not_warn(tiny_encoder_dir, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         RelationEncoder(tiny_encoder_dir, device="cpu", precision="bf16")
+
+
+def test_per_token_int8_linear_matches_hand_quantized_arithmetic():
+    from relvec.embedding.backend import PerTokenInt8Linear
+
+    linear = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor([[1.0, -0.5], [0.25, 2.0]]))
+        linear.bias.copy_(torch.tensor([0.5, -1.0]))
+    layer = PerTokenInt8Linear(linear)
+    # Weight rows scale by max|w| / 127: row 0 -> [127, -64] (round(63.5) is 64), row 1 -> [16, 127].
+    assert layer.weight_int8.T.tolist() == [[127, -64], [16, 127]]
+    # One token: [1, 100] -> scale 100/127 -> [1, 127]: a batch-wide scale would have rounded 1 to 0 for all.
+    x = torch.tensor([[1.0, 100.0], [3.0, -3.0]])
+    out = layer(x)
+    sx = torch.tensor([100 / 127, 3 / 127])
+    qx = torch.tensor([[1.0, 127.0], [127.0, -127.0]])
+    sw = torch.tensor([1 / 127, 2 / 127])
+    qw = torch.tensor([[127.0, -64.0], [16.0, 127.0]])
+    expected = (qx @ qw.T) * sx[:, None] * sw[None, :] + linear.bias
+    torch.testing.assert_close(out, expected, rtol=0, atol=1e-5)
+    torch.testing.assert_close(out, linear(x).detach(), rtol=0.02, atol=0.05)  # within 2% of fp32
+    assert layer(x.reshape(1, 2, 2)).shape == (1, 2, 2)

@@ -6,8 +6,9 @@ Measured with ``bench/throughput.py`` (docs/performance.md, per CPU kind):
 - bf16 is fast only where the hardware multiplies bfloat16 natively: CUDA GPUs and CPUs with AMX or
   AVX-512 BF16 (2.4x fp32 on a Sapphire Rapids with AMX). Elsewhere torch emulates it and it is slower
   than fp32 (4x slower on a Xeon with AVX-512 VNNI and no AMX; 6.5x slower on an AVX2 AMD EPYC).
-- int8 (dynamic quantisation of the linear layers, torch's ``x86``/``fbgemm`` kernels) runs on the CPU
-  only; it was 1.5x fp32 on the AVX2 EPYC (not measured on AMX or VNNI CPUs).
+- int8 (linear layers with int8 weights and per-token int8 activations, ``torch._int_mm``) runs on the CPU
+  only; 2.0-3.1x fp32 for relvec-mpnet and 1.7-2.0x for relvec-minilm on a Zen 4 EPYC with AVX-512 VNNI
+  (the older per-batch dynamic int8 was 1.5x on an AVX2 EPYC; per-token is not yet measured there).
 """
 
 from __future__ import annotations
@@ -27,9 +28,6 @@ from relvec.errors import check_choice, invalid
 PRECISIONS = ("fp32", "bf16", "int8", "auto")
 #: Training keeps float32 weights, optimiser state and loss; int8 weights cannot be trained.
 TRAIN_PRECISIONS = ("auto", "fp32", "bf16")
-
-#: Quantized engines whose dynamic int8 linear kernels are fast on x86 (fbgemm needs AVX2) and ARM (qnnpack).
-INT8_ENGINES = ("x86", "fbgemm", "onednn", "qnnpack")
 
 
 @dataclass(frozen=True)
@@ -60,14 +58,9 @@ def cpu_kind() -> str:
 
 
 def int8_engine() -> str | None:
-    """The quantized engine torch would use for int8 linear layers here, or ``None`` if it has none."""
-    if not hasattr(torch.ao.quantization, "quantize_dynamic"):  # removed from a future torch
-        return None
-    supported = torch.backends.quantized.supported_engines
-    current = torch.backends.quantized.engine
-    if current in INT8_ENGINES:
-        return current
-    return next((engine for engine in INT8_ENGINES if engine in supported), None)
+    """What runs int8 matrix products here (``torch._int_mm``: int8 x int8 -> int32, oneDNN's kernels on the
+    CPU), or ``None`` where this torch build has none."""
+    return "torch._int_mm" if callable(getattr(torch, "_int_mm", None)) else None
 
 
 def check_precision(precision: object, device: torch.device) -> None:
@@ -81,8 +74,7 @@ def check_precision(precision: object, device: torch.device) -> None:
         raise invalid(
             "precision",
             precision,
-            "'fp32', 'bf16' or 'auto' here: this torch build has no quantized int8 engine "
-            f"(supported engines: {torch.backends.quantized.supported_engines})",
+            "'fp32', 'bf16' or 'auto' here: this torch build has no int8 matrix product (torch._int_mm)",
         )
 
 
@@ -100,8 +92,8 @@ def resolve_precision(precision: str, device: torch.device, *, training: bool = 
     if not training and device.type == "cpu" and int8_engine() is not None:
         return Choice(
             "int8",
-            f"{cpu_kind()} CPU without fast bfloat16: int8 linear layers ({int8_engine()} engine), measured "
-            "1.5x fp32 on an AVX2 CPU",
+            f"{cpu_kind()} CPU without fast bfloat16: int8 linear layers ({int8_engine()}), measured "
+            "1.7-3.1x fp32 on a Zen 4 EPYC",
         )
     return Choice("fp32", f"no faster path on {device.type}")
 
