@@ -186,3 +186,32 @@ def test_embedded_model_completes_a_capital(capsys):
     assert main(["complete", "athens", "greece", "baghdad", "-k", "3", "--json"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["completions"][0]["word"] == "iraq"
+
+
+def test_a_word_near_c_outside_the_3cosadd_top_k_enters_the_pool():
+    # With 2 3CosAdd candidates (queen, princess), girl (among the 3 nearest to woman, c) enters with its 3CosAdd score.
+    static = keyed_vectors(WORDS, STATIC)
+    engine = AnalogyCompleter(TableEncoder(RELATIONS), static, candidates=2, offset_weight=0, symmetric=False)
+    assert [w for w, _ in engine.candidate_pool(("man", "king", "woman"))] == ["queen", "princess"]
+    wider = AnalogyCompleter(
+        TableEncoder(RELATIONS), static, candidates=2, offset_weight=0, symmetric=False, neighbours=3
+    )
+    pool = wider.candidate_pool(("man", "king", "woman"))
+    words = [w for w, _ in pool]
+    assert words[:2] == ["queen", "princess"] and "girl" in words
+    assert len(words) == len(set(words)) and not {"man", "king", "woman"} & set(words)
+    assert dict(pool)["girl"] == pytest.approx(OFFSET["girl"], abs=1e-6)
+
+
+def test_3cosmul_candidates_enter_the_pool_deduplicated():
+    static = keyed_vectors(WORDS, STATIC)
+    engine = AnalogyCompleter(TableEncoder(RELATIONS), static, candidates=1, symmetric=False, cosmul=4)
+    words = [w for w, _ in engine.candidate_pool(("man", "king", "woman"))]
+    assert words[0] == "queen" and sorted(words) == sorted(["queen", "princess", "girl", "boy"])
+
+
+@pytest.mark.parametrize("argument", ["neighbours", "cosmul"])
+@pytest.mark.parametrize("value", [-1, 1.5, True])
+def test_bad_pool_sizes_name_argument_value_and_expectation(argument, value):
+    with pytest.raises(RelvecError, match=rf"{argument} must be an integer >= 0 .*; got {value!r}"):
+        AnalogyCompleter(None, keyed_vectors(WORDS, STATIC), **{argument: value})
