@@ -52,6 +52,14 @@ def test_int8_keeps_the_chunk_plan_bit_for_bit(tiny_encoder_dir):
     np.testing.assert_array_equal(whole, by_chunk)
 
 
+def test_int8_vector_of_a_pair_does_not_depend_on_its_batch(tiny_encoder_dir):
+    # Per-token scales: beside a much longer prompt (other scales, other padding) a pair keeps its vector.
+    encoder = RelationEncoder(tiny_encoder_dir, device="cpu", precision="int8")
+    alone = encoder.encode(PAIRS[:1])
+    beside = encoder.encode([PAIRS[0], ("a much longer head phrase here", "and a long tail phrase too")])[:1]
+    np.testing.assert_allclose(alone, beside, rtol=0, atol=1e-5)
+
+
 def test_int8_without_a_quantized_engine_fails_before_loading(tiny_encoder_dir, no_model_load, monkeypatch):
     monkeypatch.setattr(precision_module, "int8_engine", lambda: None)
     with pytest.raises(RelvecError, match="precision must be 'fp32', 'bf16' or 'auto' here: .*no int8 matrix product"):

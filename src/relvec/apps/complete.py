@@ -23,13 +23,15 @@ import numpy as np
 from relvec.apps.queries import checked_vectors
 from relvec.cosine import unit_rows
 from relvec.data.lines import decode_line
-from relvec.errors import RelvecError, check_bool, check_number, check_positive_int, invalid
+from relvec.errors import RelvecError, check_bool, check_int, check_number, check_positive_int, invalid
 from relvec.pairs import check_word
 
 #: 3CosAdd candidates re-ranked per question.
 DEFAULT_CANDIDATES = 20
 #: Weight of the 3CosAdd score beside the relation similarity (chosen on the bench's tuning sample).
 DEFAULT_OFFSET_WEIGHT = 0.75
+#: What an extra candidate source's size must be.
+POOL_SIZE = "an integer >= 0 (0: this candidate source off)"
 #: Static vocabulary: GloVe's most frequent words, as gensim's evaluate_word_analogies restricts it.
 DEFAULT_VOCABULARY_SIZE = 300_000
 
@@ -153,8 +155,8 @@ class AnalogyCompleter:
         self.candidates = check_positive_int("candidates", candidates)
         self.offset_weight = check_number("offset_weight", offset_weight, low=0)
         self.symmetric = check_bool("symmetric", symmetric)
-        self.neighbours = check_count("neighbours", neighbours)
-        self.cosmul = check_count("cosmul", cosmul)
+        self.neighbours = check_int("neighbours", neighbours, minimum=0, expected=POOL_SIZE)
+        self.cosmul = check_int("cosmul", cosmul, minimum=0, expected=POOL_SIZE)
 
     def check_question(self, question: Any, argument: str = "question") -> Question:
         """The question's three words as the vocabulary spells them (looked up as given, then lowercased)."""
@@ -207,11 +209,10 @@ class AnalogyCompleter:
 
     def _offset_scores(self, question: Question, words: Sequence[str]) -> list[float]:
         """3CosAdd's score (cosine with the unit mean of b, c and -a, as gensim computes it) for ``words``."""
-        a, b, c = question
-        unit = self.static.get_vector
-        direction = unit(b, norm=True) + unit(c, norm=True) - unit(a, norm=True)
+        a, b, c = (self.static.get_vector(word, norm=True) for word in question)
+        direction = b + c - a
         direction = direction / (np.linalg.norm(direction) or 1.0)
-        return [float(unit(word, norm=True) @ direction) for word in words]
+        return [float(self.static.get_vector(word, norm=True) @ direction) for word in words]
 
     def relation_scores(self, questions: Sequence[Question], candidates: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """The relation similarity of each question with each of its candidate words: one (n_i,) per question.
@@ -279,13 +280,6 @@ def rank_completions(
         for (word, offset), rel in zip(candidates, relation, strict=True)
     ]
     return sorted(scored, key=lambda completion: -completion.score)
-
-
-def check_count(argument: str, value: Any) -> int:
-    """A non-negative integer (0 turns a candidate source off)."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise invalid(argument, value, "an integer >= 0 (0: this candidate source off)")
-    return int(value)
 
 
 __all__ = [

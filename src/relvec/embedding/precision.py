@@ -7,7 +7,7 @@ Measured with ``bench/throughput.py`` (docs/performance.md, per CPU kind):
   AVX-512 BF16 (2.4x fp32 on a Sapphire Rapids with AMX). Elsewhere torch emulates it and it is slower
   than fp32 (4x slower on a Xeon with AVX-512 VNNI and no AMX; 6.5x slower on an AVX2 AMD EPYC).
 - int8 (linear layers with int8 weights and per-token int8 activations, ``torch._int_mm``) runs on the CPU
-  only; 2.0-3.1x fp32 for relvec-mpnet and 1.7-2.0x for relvec-minilm on a Zen 4 EPYC with AVX-512 VNNI
+  only; 2.86x fp32 for relvec-mpnet and 1.80x for relvec-minilm on a Zen 4 EPYC with AVX-512 VNNI
   (the older per-batch dynamic int8 was 1.5x on an AVX2 EPYC; per-token is not yet measured there).
 """
 
@@ -93,7 +93,7 @@ def resolve_precision(precision: str, device: torch.device, *, training: bool = 
         return Choice(
             "int8",
             f"{cpu_kind()} CPU without fast bfloat16: int8 linear layers ({int8_engine()}), measured "
-            "1.7-3.1x fp32 on a Zen 4 EPYC",
+            "1.8-2.9x fp32 on a Zen 4 EPYC",
         )
     return Choice("fp32", f"no faster path on {device.type}")
 
