@@ -1,4 +1,4 @@
-"""Load and fault test of ``relvec serve``: a real uvicorn process on loopback, concurrent httpx clients.
+"""Load and fault test of ``relvec serve``: a real uvicorn process on loopback, loaded by wrk (or httpx).
 
     flock /tmp/relvec-cpu.lock python bench/serve_load.py -m all-MiniLM-L6-v2    # needs $RELVEC_DATA
 
@@ -17,19 +17,25 @@ In one run:
    of a 64-client load, restarted, and the same request sent alone again must give the same vectors.
 
 Bounded: every load stops after ``--requests`` requests or ``--seconds`` seconds, whichever comes first;
-the server binds 127.0.0.1 only. The clients check each answer's status and do not parse the vectors, so
-that the load generator takes as little as it can of the CPU the server shares with it.
+the server binds 127.0.0.1 only. The load generator is ``wrk`` (Debian's package, installed with apt-get
+when missing; the bench exits non-zero when it cannot be), one thread, its POST bodies from a Lua table so
+that each request goes out once; it takes microseconds of CPU per request, where ``--client httpx`` (clients
+in this process) takes milliseconds of the CPU the server shares with it. Neither parses the vectors.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import resource
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -64,15 +70,25 @@ class Result:
     errors: int
     server_cpu: float = 0.0  # seconds of CPU, all the server's threads
     client_cpu: float = 0.0  # seconds of CPU of the load generator
+    percentiles: tuple[float, float, float] | None = None  # p50, p95, p99 in s, where only these are known
+
+    pairs_per_request: int = 1
+
+    @property
+    def answered(self) -> int:
+        return len(self.latencies) if self.percentiles is None else self.pairs // self.pairs_per_request
 
     @property
     def rate(self) -> float:
         return self.pairs / self.seconds
 
     def row(self, name: str) -> str:
-        p50, p95, p99 = np.percentile(self.latencies, [50, 95, 99]) * 1000 if self.latencies else (0, 0, 0)
+        if self.percentiles is not None:
+            p50, p95, p99 = (1000 * value for value in self.percentiles)
+        else:
+            p50, p95, p99 = np.percentile(self.latencies, [50, 95, 99]) * 1000 if self.latencies else (0, 0, 0)
         cpu = [1000 * seconds / max(self.pairs, 1) for seconds in (self.server_cpu, self.client_cpu)]
-        line = f"{name:<34}{len(self.latencies):>9}{self.rate:>9.0f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{self.errors:>8}"
+        line = f"{name:<34}{self.answered:>9}{self.rate:>9.0f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{self.errors:>8}"
         return line + f"{cpu[0]:>12.1f}{cpu[1]:>12.1f}"
 
 
@@ -150,6 +166,89 @@ async def load(
         return Result(sent_pairs, time.perf_counter() - started, latencies, errors)
 
 
+WRK_SCRIPT = r"""
+-- Each body goes out once across wrk's threads: thread i sends bodies i, i+T, i+2T, ... and stops after its
+-- last answer; the summary line is JSON for the bench to read.
+local bodies = dofile(BODIES)
+local threads, made = {}, 0
+function setup(thread)
+  made = made + 1
+  thread:set("first", made)
+  table.insert(threads, thread)
+end
+function init(args)
+  step = tonumber(args[1]); nxt = first; answered = 0
+  mine = math.floor((#bodies - first) / step) + 1
+end
+function request()
+  local body = bodies[nxt] or bodies[((nxt - 1) % #bodies) + 1]
+  nxt = nxt + step
+  return wrk.format("POST", "/embed", {["Content-Type"] = "application/json"}, body)
+end
+function response(status, headers, body)
+  answered = answered + 1
+  if answered >= mine then wrk.thread:stop() end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\nRELVEC {"requests": %d, "duration_us": %d, "errors": %d, "p50": %d, "p95": %d, "p99": %d}\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def ensure_wrk() -> str:
+    """wrk's path, installed from Debian's packages when missing; exits non-zero when it cannot be."""
+    found = shutil.which("wrk")
+    if found is None and shutil.which("apt-get") is not None:
+        prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        print("wrk missing: installing it with apt-get (Debian's package)", file=sys.stderr)
+        for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+            subprocess.run(prefix + command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        found = shutil.which("wrk")
+    if found is None:
+        raise SystemExit("wrk is missing and could not be installed (apt-get install wrk); or pass --client httpx")
+    return found
+
+
+def wrk_load(wrk: str, url: str, requests: list[list[tuple[str, str]]], clients: int, seconds: float) -> Result:
+    """``clients`` connections of one wrk thread send ``requests`` (each once) until all are answered or time
+    is up; the CPU wrk spent is its own (a child process), not this one's."""
+    threads = 1
+    with tempfile.TemporaryDirectory() as folder:
+        bodies = os.path.join(folder, "bodies.lua")
+        with open(bodies, "w") as out:
+            out.write("return {\n")
+            for pairs in requests:
+                out.write(_lua_string(json.dumps({"pairs": pairs})) + ",\n")
+            out.write("}\n")
+        script = os.path.join(folder, "load.lua")
+        with open(script, "w") as out:
+            out.write(f"BODIES = {_lua_string(bodies)}\n" + WRK_SCRIPT)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        command = [wrk, "-t", str(threads), "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "60s"]
+        command += ["-s", script, url, "--", str(threads)]
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=False)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = [row for row in finished.stdout.splitlines() if row.startswith("RELVEC ")]
+    if finished.returncode != 0 or not line:
+        raise SystemExit(f"wrk failed ({finished.returncode}): {finished.stderr.strip() or finished.stdout[-500:]}")
+    summary = json.loads(line[-1][len("RELVEC ") :])
+    answered = summary["requests"] - summary["errors"]
+    size = len(requests[0])
+    percentiles = tuple(summary[key] / 1e6 for key in ("p50", "p95", "p99"))
+    result = Result(answered * size, summary["duration_us"] / 1e6, [], summary["errors"], percentiles=percentiles)
+    result.pairs_per_request = size
+    result.client_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return result
+
+
+def _lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
 def requests_for(pairs: list[tuple[str, str]], size: int, count: int) -> list[list[tuple[str, str]]]:
     return [pairs[start : start + size] for start in range(0, min(len(pairs), size * count), size)]
 
@@ -167,12 +266,19 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measured(server: Server, requests: list[list[tuple[str, str]]], clients: int, seconds: float) -> Result:
-    """One load, with the CPU time the server and this client process spent on it."""
-    server_cpu, client_cpu = process_cpu_seconds(server.process.pid), time.process_time()
-    result = asyncio.run(load(server.url, requests, clients, seconds))
+def measured(
+    server: Server, requests: list[list[tuple[str, str]]], clients: int, seconds: float, wrk: str | None
+) -> Result:
+    """One load (by wrk, or by httpx clients in this process without it), with the CPU time the server and
+    the load generator spent on it."""
+    server_cpu = process_cpu_seconds(server.process.pid)
+    if wrk is not None:
+        result = wrk_load(wrk, server.url, requests, clients, seconds)
+    else:
+        client_cpu = time.process_time()
+        result = asyncio.run(load(server.url, requests, clients, seconds))
+        result.client_cpu = time.process_time() - client_cpu
     result.server_cpu = process_cpu_seconds(server.process.pid) - server_cpu
-    result.client_cpu = time.process_time() - client_cpu
     return result
 
 
@@ -191,7 +297,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of every load; best kept")
     parser.add_argument("--offline-pairs", type=int, default=500, help="pairs in the offline baseline")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "httpx"),
+        default="wrk",
+        help="load generator: wrk (Debian's, installed when missing; a few microseconds of CPU a request) or "
+        "httpx clients in this process (milliseconds a request, on the cores the server needs)",
+    )
+    parser.add_argument("--server-option", action="append", default=[], help="an extra relvec serve option")
     args = parser.parse_args()
+    wrk = ensure_wrk() if args.client == "wrk" else None
 
     pairs = distinct_pairs(max(args.requests, 64 * args.big_requests), args.data_dir)
     singles = requests_for(pairs, 1, args.requests)
@@ -216,8 +331,8 @@ def main() -> int:
     # Both servers stay up; the loads and the offline baseline are interleaved over rounds and the best of
     # each kept, because this machine is shared and its speed drifts from minute to minute.
     servers = {
-        "batching on": Server(args.model, args.threads, []),
-        "batching off": Server(args.model, args.threads, ["--no-batching"]),
+        "batching on": Server(args.model, args.threads, args.server_option),
+        "batching off": Server(args.model, args.threads, [*args.server_option, "--no-batching"]),
     }
     best: dict[str, dict[str, Result]] = {mode: {} for mode in servers}
     try:
@@ -229,7 +344,7 @@ def main() -> int:
             for spec in LOADS:
                 for mode, server in servers.items():
                     requests = singles if spec.pairs_per_request == 1 else bigs
-                    result = measured(server, requests, spec.clients, args.seconds)
+                    result = measured(server, requests, spec.clients, args.seconds, wrk)
                     kept = best[mode].get(spec.name)
                     if kept is None or result.rate > kept.rate:
                         best[mode][spec.name] = result
@@ -260,7 +375,10 @@ def main() -> int:
         server.stop()
 
     offline = max(max(rates) for rates in offline_rates.values())
-    print(f"relvec serve load test: {args.model}, fp32, server with {args.threads} torch threads, CPU {cpu_name()},")
+    print(
+        f"relvec serve load test: {args.model}, {encoder.precision}, load by {args.client}, server with "
+        f"{args.threads} torch threads, CPU {cpu_name()},"
+    )
     print(f"torch {torch.__version__}, {os.cpu_count()} cores shared by the server, the clients and other work")
     print("load average (1, 5, 15 min) at the end: " + " ".join(f"{load:.1f}" for load in os.getloadavg()))
     for threads in offline_threads:
@@ -281,6 +399,14 @@ def main() -> int:
     for mode, rows in best.items():
         share = rows["single pair, 64 clients"].rate / offline
         print(f"{mode}: single pair at 64 clients = {share:.2f} of offline encode (target >= 0.70 with batching)")
+    cpu_offline = min(offline_cpu[args.threads])
+    for mode, rows in best.items():
+        result = rows["single pair, 64 clients"]
+        ratio = result.server_cpu / max(result.pairs, 1) / cpu_offline
+        print(
+            f"{mode}: server CPU per pair at 64 single-pair clients = {ratio:.2f}x offline CPU per pair at "
+            f"{args.threads} thread(s) (target <= 1.25 with batching)"
+        )
     errors = sum(result.errors for rows in best.values() for result in rows.values())
     print(f"errors in all loads: {errors} (target 0)")
     print(

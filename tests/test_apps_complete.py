@@ -54,7 +54,10 @@ CROSSED = {
 def completer(weight, candidates=4, symmetric=False):
     static = keyed_vectors(WORDS, STATIC)
     encoder = TableEncoder({**RELATIONS, **CROSSED})
-    return AnalogyCompleter(encoder, static, candidates=candidates, offset_weight=weight, symmetric=symmetric)
+    # The extra candidate sources off: these tests pin 3CosAdd's pool and its re-ranking.
+    return AnalogyCompleter(
+        encoder, static, candidates=candidates, offset_weight=weight, symmetric=symmetric, neighbours=0, cosmul=0
+    )
 
 
 def test_candidates_are_gensim_3cosadd_without_the_question_words():
@@ -208,6 +211,8 @@ def test_3cosmul_candidates_enter_the_pool_deduplicated():
     engine = AnalogyCompleter(TableEncoder(RELATIONS), static, candidates=1, symmetric=False, cosmul=4)
     words = [w for w, _ in engine.candidate_pool(("man", "king", "woman"))]
     assert words[0] == "queen" and sorted(words) == sorted(["queen", "princess", "girl", "boy"])
+    gensim_order = static.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=4)
+    assert engine.candidate_sources(("man", "king", "woman"))["mul"] == [w for w, _ in gensim_order]
 
 
 @pytest.mark.parametrize("argument", ["neighbours", "cosmul"])
@@ -215,3 +220,54 @@ def test_3cosmul_candidates_enter_the_pool_deduplicated():
 def test_bad_pool_sizes_name_argument_value_and_expectation(argument, value):
     with pytest.raises(RelvecError, match=rf"{argument} must be an integer >= 0 .*; got {value!r}"):
         AnalogyCompleter(None, keyed_vectors(WORDS, STATIC), **{argument: value})
+
+
+def test_restrict_draws_every_source_from_the_first_words_only():
+    # The first 5 words hold queen only among the candidates; the question's words may lie anywhere.
+    static = keyed_vectors(WORDS, STATIC)
+    engine = AnalogyCompleter(TableEncoder(RELATIONS), static, candidates=4, neighbours=3, cosmul=4, restrict=4)
+    assert [w for w, _ in engine.candidate_pool(("man", "king", "woman"))] == ["queen"]
+    everything = AnalogyCompleter(TableEncoder(RELATIONS), static, candidates=4, restrict=None, neighbours=0, cosmul=0)
+    assert len(everything.candidate_pool(("man", "king", "woman"))) == 4
+
+
+@pytest.mark.parametrize("value", [0, -3, 2.5])
+def test_bad_restrict(value):
+    with pytest.raises(RelvecError, match=rf"restrict must be a positive integer; got {value!r}"):
+        AnalogyCompleter(None, keyed_vectors(WORDS, STATIC), restrict=value)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--neighbours", "-1"], "--neighbours must be an integer >= 0 (0: this candidate source off); got -1"),
+        (["--cosmul", "-2"], "--cosmul must be an integer >= 0 (0: this candidate source off); got -2"),
+        (["--restrict", "0"], "--restrict must be a positive integer; got 0"),
+    ],
+)
+def test_cli_bad_pool_options_fail_before_glove_loads(monkeypatch, capsys, args, message):
+    import relvec.apps.complete as complete
+
+    monkeypatch.setattr(complete, "glove_keyed_vectors", lambda *a: pytest.fail("GloVe loaded before the check"))
+    assert main(["complete", "a", "b", "c", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+class ConstantEncoder:
+    def encode(self, pairs, **_options):
+        return np.ones((len(pairs), 2), dtype=np.float32)
+
+
+def test_cli_complete_uses_the_default_model(countries, monkeypatch, capsys):
+    import relvec.cli.complete as command
+
+    seen = {}
+
+    def fake_load(args):
+        seen["model"], seen["template"], seen["pooling"] = args.model, args.template, args.pooling
+        return ConstantEncoder()
+
+    monkeypatch.setattr(command, "load_model", fake_load)
+    assert main(["complete", "athens", "greece", "baghdad", "--vocabulary", str(countries), "-k", "1"]) == 0
+    # No encoder option: load_model picks relvec's default model, as every other command does.
+    assert seen == {"model": None, "template": None, "pooling": None}

@@ -30,6 +30,12 @@ from relvec.pairs import check_word
 DEFAULT_CANDIDATES = 20
 #: Weight of the 3CosAdd score beside the relation similarity (chosen on the bench's tuning sample).
 DEFAULT_OFFSET_WEIGHT = 0.75
+#: Nearest words to c and to b added to the pool, each.
+DEFAULT_NEIGHBOURS = 0
+#: 3CosMul's top words added to the pool.
+DEFAULT_COSMUL = 0
+#: Candidates come from the first this many words of the static vectors (GloVe: the most frequent).
+DEFAULT_RESTRICT = 300_000
 #: What an extra candidate source's size must be.
 POOL_SIZE = "an integer >= 0 (0: this candidate source off)"
 #: Static vocabulary: GloVe's most frequent words, as gensim's evaluate_word_analogies restricts it.
@@ -132,6 +138,9 @@ class AnalogyCompleter:
             ``c : ?`` is often near ``c`` yet outside 3CosAdd's top ``candidates`` (0: off, the old pool).
         cosmul: also re-rank the top 3CosMul words (0: off). Extra candidates are merged with 3CosAdd's
             (deduplicated, question words excluded) and carry their 3CosAdd score for the offset part.
+        restrict: every source draws from the first ``restrict`` words of ``static`` only (gensim's
+            ``restrict_vocab``; for GloVe the most frequent), while the question's words may be any of them.
+            ``None``: all of them.
     """
 
     def __init__(
@@ -142,8 +151,9 @@ class AnalogyCompleter:
         candidates: int = DEFAULT_CANDIDATES,
         offset_weight: float = DEFAULT_OFFSET_WEIGHT,
         symmetric: bool = True,
-        neighbours: int = 0,
-        cosmul: int = 0,
+        neighbours: int = DEFAULT_NEIGHBOURS,
+        cosmul: int = DEFAULT_COSMUL,
+        restrict: int | None = DEFAULT_RESTRICT,
     ) -> None:
         if encoder is not None and not callable(getattr(encoder, "encode", None)):
             raise invalid("encoder", encoder, "an object with .encode(pairs) -> (n, dim), or None to set it later")
@@ -157,6 +167,7 @@ class AnalogyCompleter:
         self.symmetric = check_bool("symmetric", symmetric)
         self.neighbours = check_int("neighbours", neighbours, minimum=0, expected=POOL_SIZE)
         self.cosmul = check_int("cosmul", cosmul, minimum=0, expected=POOL_SIZE)
+        self.restrict = None if restrict is None else check_positive_int("restrict", restrict)
 
     def check_question(self, question: Any, argument: str = "question") -> Question:
         """The question's three words as the vocabulary spells them (looked up as given, then lowercased)."""
@@ -181,7 +192,9 @@ class AnalogyCompleter:
     def offset_candidates(self, question: Question, topn: int | None = None) -> list[tuple[str, float]]:
         """The top 3CosAdd words ``d`` with their scores, the question's words excluded (gensim's most_similar)."""
         a, b, c = question
-        return self.static.most_similar(positive=[b, c], negative=[a], topn=topn or self.candidates)
+        return self.static.most_similar(
+            positive=[b, c], negative=[a], topn=topn or self.candidates, restrict_vocab=self.restrict
+        )
 
     def candidate_pool(self, question: Question) -> list[tuple[str, float]]:
         """3CosAdd's top words, then the extra sources' words not yet in, each with its 3CosAdd score.
@@ -190,22 +203,37 @@ class AnalogyCompleter:
         can never pick it; words near ``c`` or ``b`` and 3CosMul's picks widen that ceiling.
         """
         pool = dict(self.offset_candidates(question))
-        extra = self._extra_words(question)
+        extra = [word for words in self.candidate_sources(question).values() for word in words]
         missing = [word for word in dict.fromkeys(extra) if word not in pool and word not in question]
         if missing:
             pool.update(zip(missing, self._offset_scores(question, missing), strict=True))
         return list(pool.items())
 
-    def _extra_words(self, question: Question) -> list[str]:
+    def candidate_sources(
+        self, question: Question, neighbours: int | None = None, cosmul: int | None = None
+    ) -> dict[str, list[str]]:
+        """The extra sources' words, best first: ``near_c`` and ``near_b`` (the ``neighbours`` nearest words to c
+        and to b) and ``mul`` (3CosMul's top ``cosmul``); sizes default to this completer's, the question's words
+        are excluded, every source keeps to the first ``restrict`` words."""
         a, b, c = question
-        words: list[str] = []
-        if self.neighbours:
-            for anchor in (c, b):
-                words += [w for w, _ in self.static.most_similar(anchor, topn=self.neighbours)]
-        if self.cosmul:
-            found = self.static.most_similar_cosmul(positive=[b, c], negative=[a], topn=self.cosmul)
-            words += [w for w, _ in found]
-        return words
+        neighbours = self.neighbours if neighbours is None else neighbours
+        cosmul = self.cosmul if cosmul is None else cosmul
+        found: dict[str, list[str]] = {"near_c": [], "near_b": [], "mul": []}
+        for name, anchor in (("near_c", c), ("near_b", b)):
+            if neighbours:
+                nearest = self.static.most_similar(anchor, topn=neighbours, restrict_vocab=self.restrict)
+                found[name] = [word for word, _ in nearest if word not in question]
+        if cosmul:
+            # gensim's most_similar_cosmul takes restrict_vocab but ignores it (4.4): rank its scores here.
+            scores = np.asarray(self.static.most_similar_cosmul(positive=[b, c], negative=[a], topn=None))
+            scores = scores[: self.restrict].astype(np.float64)
+            for word in question:
+                if self.static.key_to_index[word] < len(scores):
+                    scores[self.static.key_to_index[word]] = -np.inf
+            top = np.argpartition(-scores, min(cosmul, len(scores) - 1))[:cosmul]
+            top = top[np.lexsort((top, -scores[top]))]  # best first; ties in vocabulary order
+            found["mul"] = [self.static.index_to_key[i] for i in top if np.isfinite(scores[i])]
+        return found
 
     def _offset_scores(self, question: Question, words: Sequence[str]) -> list[float]:
         """3CosAdd's score (cosine with the unit mean of b, c and -a, as gensim computes it) for ``words``."""
@@ -286,7 +314,10 @@ __all__ = [
     "AnalogyCompleter",
     "Completion",
     "DEFAULT_CANDIDATES",
+    "DEFAULT_COSMUL",
+    "DEFAULT_NEIGHBOURS",
     "DEFAULT_OFFSET_WEIGHT",
+    "DEFAULT_RESTRICT",
     "glove_keyed_vectors",
     "keyed_vectors",
     "rank_completions",

@@ -7,44 +7,60 @@ import argparse
 import json
 
 from relvec.cli.options import add_encoder_options, load_model
-from relvec.errors import check_number, check_positive_int, invalid
-
-#: The configuration bench/completion.py measured, used when no encoder option is given.
-MEASURED = {"model": "all-MiniLM-L6-v2", "template": "c", "pooling": "difference"}
+from relvec.errors import check_int, check_number, check_positive_int, invalid
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    from relvec.apps.complete import DEFAULT_CANDIDATES, DEFAULT_OFFSET_WEIGHT, DEFAULT_VOCABULARY_SIZE
+    from relvec.apps import complete as defaults
 
     parser = commands.add_parser(
         "complete",
         help="complete an analogy a : b :: c : ?",
         description=(
-            "Complete A : B :: C : ? with words of GloVe 6B 50d: the top candidates by 3CosAdd (the question's "
-            "words excluded), re-ranked by the mean of cos(r(A,B), r(C,D)) and cos(r(A,C), r(B,D)) plus a weight "
-            "times the 3CosAdd score. Without encoder options the model is all-MiniLM-L6-v2 with template c and "
-            "difference pooling, the configuration bench/completion.py measured."
+            "Complete A : B :: C : ? with words of GloVe 6B 50d. Candidates: the top words by 3CosAdd, the words "
+            "nearest to C and to B, and the top words by 3CosMul (the question's words excluded); each is "
+            "re-ranked by the mean of cos(r(A,B), r(C,D)) and cos(r(A,C), r(B,D)) plus a weight times its 3CosAdd "
+            "score. The defaults were tuned on Google and BATS valid (bench/completion.py)."
         ),
     )
     parser.add_argument("words", nargs=3, metavar="WORD", help="the three words A B C of A : B :: C : ?")
     parser.add_argument("-k", type=int, default=10, help="completions to print (default 10)")
-    parser.add_argument(
+    pool = parser.add_argument_group("candidates")
+    pool.add_argument(
         "--candidates",
         type=int,
-        default=DEFAULT_CANDIDATES,
-        help=f"3CosAdd candidates re-ranked by relation similarity (default {DEFAULT_CANDIDATES})",
+        default=defaults.DEFAULT_CANDIDATES,
+        help=f"top words by 3CosAdd (default {defaults.DEFAULT_CANDIDATES}; -k may not exceed it)",
+    )
+    pool.add_argument(
+        "--neighbours",
+        type=int,
+        default=defaults.DEFAULT_NEIGHBOURS,
+        help=f"nearest words to C and to B, each (default {defaults.DEFAULT_NEIGHBOURS}; 0: none)",
+    )
+    pool.add_argument(
+        "--cosmul",
+        type=int,
+        default=defaults.DEFAULT_COSMUL,
+        help=f"top words by 3CosMul (default {defaults.DEFAULT_COSMUL}; 0: none)",
+    )
+    pool.add_argument(
+        "--restrict",
+        type=int,
+        default=defaults.DEFAULT_RESTRICT,
+        help=f"candidates come from GloVe's this many most frequent words (default {defaults.DEFAULT_RESTRICT:,})",
     )
     parser.add_argument(
         "--offset-weight",
         type=float,
-        default=DEFAULT_OFFSET_WEIGHT,
-        help=f"weight of the 3CosAdd score (default {DEFAULT_OFFSET_WEIGHT:g}; 0 ranks by relation similarity alone)",
+        default=defaults.DEFAULT_OFFSET_WEIGHT,
+        help=f"weight of the 3CosAdd score (default {defaults.DEFAULT_OFFSET_WEIGHT:g}; 0: relation similarity alone)",
     )
     parser.add_argument(
         "--vocab-size",
         type=int,
-        default=DEFAULT_VOCABULARY_SIZE,
-        help=f"GloVe's most frequent words kept as candidates (default {DEFAULT_VOCABULARY_SIZE})",
+        default=defaults.DEFAULT_VOCABULARY_SIZE,
+        help=f"GloVe's most frequent words known (default {defaults.DEFAULT_VOCABULARY_SIZE:,})",
     )
     parser.add_argument("--vocabulary", default=None, help="a word list (one per line) to draw candidates from instead")
     parser.add_argument(
@@ -60,20 +76,23 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from relvec.apps.complete import AnalogyCompleter, glove_keyed_vectors, read_vocabulary
+    from relvec.apps.complete import POOL_SIZE, AnalogyCompleter, glove_keyed_vectors, read_vocabulary
 
     k = check_positive_int("-k", args.k)
     check_positive_int("--candidates", args.candidates)
     if k > args.candidates:
         raise invalid("-k", k, f"at most --candidates ({args.candidates}), the words re-ranked; raise both together")
     check_number("--offset-weight", args.offset_weight, low=0)
+    pool = {
+        "neighbours": check_int("--neighbours", args.neighbours, minimum=0, expected=POOL_SIZE),
+        "cosmul": check_int("--cosmul", args.cosmul, minimum=0, expected=POOL_SIZE),
+        "restrict": check_positive_int("--restrict", args.restrict),
+    }
     vocabulary = read_vocabulary(args.vocabulary) if args.vocabulary else None
     check_positive_int("--vocab-size", args.vocab_size)
     static = glove_keyed_vectors(args.vocab_size, vocabulary)
-    if args.model is None and args.template is None and args.pooling is None:
-        args.model, args.template, args.pooling = MEASURED["model"], MEASURED["template"], MEASURED["pooling"]
     completer = AnalogyCompleter(
-        None, static, candidates=args.candidates, offset_weight=args.offset_weight, symmetric=not args.one_way
+        None, static, candidates=args.candidates, offset_weight=args.offset_weight, symmetric=not args.one_way, **pool
     )
     question = completer.check_question(args.words, "WORD")  # before the model loads
     completer.encoder = load_model(args)
