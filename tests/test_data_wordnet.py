@@ -91,3 +91,43 @@ def test_a_filter_that_drops_everything_is_an_error(wordnet, monkeypatch, tmp_pa
     monkeypatch.setattr(module, "evaluation_pairs", lambda data_dir=None: {("dog", "canine"), ("cat", "feline")})
     with pytest.raises(RelvecError, match="the leakage filter dropped all 10 WordNet training pairs"):
         load_relations(TrainConfig(extra_data=["wordnet"]))
+
+
+def test_lexical_train_splits_become_capped_relations_without_unrelated_labels(monkeypatch):
+    import relvec.data.lexical as lexical
+    from relvec.data import LexicalSplit
+    from relvec.training.relations import lexical_relations
+
+    splits = {
+        "bless": LexicalSplit((("a", "b"), ("c", "d"), ("e", "f"), ("g", "h")), ("hyper", "random", "hyper", "mero")),
+        "khn": LexicalSplit(tuple((f"x{i}", f"y{i}") for i in range(5)), ("sibl",) * 4 + ("false",)),
+    }
+    seen = []
+
+    def load(name, split, data_dir=None):
+        seen.append((name, split))
+        return splits[name]
+
+    monkeypatch.setattr(lexical, "LEXICAL_DATASETS", ("bless", "khn"))
+    monkeypatch.setattr(lexical, "load_lexical", load)
+    found = {r.name: r for r in lexical_relations(None, per_relation=3)}
+    assert seen == [("bless", "train"), ("khn", "train")]  # train splits only
+    assert sorted(found) == ["bless:hyper", "bless:mero", "khn:sibl"]  # random and false are no relation
+    assert set(found["bless:hyper"].positives) == {("a", "b"), ("e", "f")}
+    assert len(found["khn:sibl"].positives) == 3 and set(found["khn:sibl"].positives) < {
+        (f"x{i}", f"y{i}") for i in range(4)
+    }
+    assert all(r.parent == "lexical" and not r.negatives for r in found.values())
+
+
+@pytest.mark.integration
+def test_lexical_extra_data_holds_no_val_or_test_pair(shared_data):
+    from relvec.data.wordnet import evaluation_pairs
+
+    semeval = load_relations(TrainConfig(), shared_data)
+    relations = load_relations(TrainConfig(extra_data=["lexical"]), shared_data)
+    added = relations.train[len(semeval.train) :]
+    assert len(added) == 21 and {r.parent for r in added} == {"lexical"}
+    held_out = evaluation_pairs(shared_data, lexical_splits=("val", "test"))
+    assert not {pair for r in added for pair in r.positives} & held_out
+    assert relations.validation == semeval.validation  # model selection stays SemEval's

@@ -44,6 +44,17 @@ def test_table_encodes_missing_pairs_only_in_chunks():
     assert pair_table(table) is table
 
 
+def test_table_counts_the_time_spent_in_the_embedder_only(monkeypatch):
+    import relvec.tasks.vectors as vectors
+
+    clock = iter(range(0, 100, 5))  # every reading of the clock is 5 s after the last
+    monkeypatch.setattr(vectors.time, "perf_counter", lambda: float(next(clock)))
+    table = PairTable(CountingEmbedder(), chunk_size=2)
+    table.encode([("a", "b"), ("c", "d"), ("e", "f")])  # two chunks: two embedder calls of 5 s each
+    table.encode([("a", "b")])  # answered from the table: no embedder call, no time
+    assert table.encode_seconds == 10.0
+
+
 def test_table_refuses_a_bad_encoder_and_chunk_size():
     class Short(CountingEmbedder):
         def encode(self, pairs, progress=False):

@@ -100,8 +100,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--extra-data",
         nargs="+",
         default=None,
-        help="extra training relations beside --data: wordnet (WordNet 3.0 from Debian's wordnet-base; pairs found "
-        "in any evaluation dataset are dropped unless --no-leakage-filter) (default: none)",
+        help="extra training relations beside --data: wordnet (WordNet 3.0 from Debian's wordnet-base), lexical "
+        "(one relation per label of the lexical datasets' train splits, 100 pairs each; needs --data-dir); pairs "
+        "found in any evaluation dataset (for lexical: their val and test) are dropped unless --no-leakage-filter "
+        "(default: none)",
     )
     parser.add_argument("--data-dir", default=None, help="folder of the datasets (default: $RELVEC_DATA)")
     parser.add_argument(

@@ -9,6 +9,7 @@ baseline) gets them counted, so that a zero-vector fallback is reported rather t
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -98,8 +99,9 @@ class PairTable:
     ``chunk_size`` with one progress bar, and answers the rest from the table; every other attribute
     (``known``, ``static_known``, ``static_weight``, ``dim``, ``template``, ...) is the embedder's own.
 
-    ``encoded`` counts the distinct pairs given to the embedder and ``requested`` the pairs asked for, so a
-    run can report how much the table saved.
+    ``encoded`` counts the distinct pairs given to the embedder, ``requested`` the pairs asked for and
+    ``encode_seconds`` the time spent in the embedder, so a run can report what the table saved and what
+    share of its time the embedding was.
     """
 
     def __init__(self, embedder: Any, *, chunk_size: int = 8192) -> None:
@@ -112,6 +114,7 @@ class PairTable:
         self._blocks: list[np.ndarray] = []
         self._vectors: np.ndarray | None = None
         self.requested = 0
+        self.encode_seconds = 0.0
 
     @property
     def encoded(self) -> int:
@@ -138,7 +141,9 @@ class PairTable:
         try:
             for start in range(0, len(missing), self.chunk_size):
                 chunk = missing[start : start + self.chunk_size]
+                started = time.perf_counter()
                 vectors = np.asarray(_encode(self.embedder, chunk, False), dtype=np.float32)
+                self.encode_seconds += time.perf_counter() - started
                 if vectors.ndim != 2 or len(vectors) != len(chunk):
                     raise RelvecError(
                         f"{type(self.embedder).__name__}.encode returned shape {vectors.shape} for {len(chunk)} "

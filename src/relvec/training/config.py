@@ -16,7 +16,7 @@ from relvec.training.losses import LOSSES, make_loss
 from relvec.training.sampler import GROUPINGS
 
 #: Extra training relation sources beside ``data`` (relvec.training.relations).
-EXTRA_DATA = ("wordnet",)
+EXTRA_DATA = ("wordnet", "lexical")
 
 
 @dataclass
