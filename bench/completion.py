@@ -129,6 +129,31 @@ def gensim_top1(static, questions, cosmul: bool) -> float:
     return 100.0 * float(np.mean(hits))
 
 
+def tune_pool(completer: AnalogyCompleter, tune, old):
+    """The (pool, weight) with the best mean top-1 over the tune sets (ties: the smaller pool), printed with
+    the ten best and the old default."""
+    grid = [Pool(*values) for values in itertools.product(RESTRICT, CANDIDATES, NEIGHBOURS, COSMUL)]
+    tuned = {name: Scored(completer, tune[name], grid) for name in SETS}
+    found = {}
+    for pool in grid:
+        by_set = [tuned[name].top1(pool, WEIGHTS) for name in SETS]
+        for i, weight in enumerate(WEIGHTS):
+            rows = [results[i] for results in by_set]
+            found[(pool, weight)] = (float(np.mean([r[0] for r in rows])), float(np.mean([r[2] for r in rows])), rows)
+    best = max(found, key=lambda key: (round(found[key][0], 6), -found[key][1], key[1] == OLD["offset_weight"]))
+    print(f"\ntune: {len(found)} settings, union pools embedded in {sum(t.seconds for t in tuned.values()):.0f} s")
+    print("tune top-1 (google valid, bats valid -> mean; mean pool size), the ten best and the old default:")
+    for key in list(dict.fromkeys(sorted(found, key=lambda k: -found[k][0])[:10] + [best, old])):
+        pool, weight = key
+        rows = found[key][2]
+        print(
+            f"  restrict {pool.restrict:>7,} candidates {pool.candidates:>2} neighbours {pool.neighbours:>2} "
+            f"cosmul {pool.cosmul:>2} weight {weight:<4g}: {rows[0][0]:5.1f} {rows[1][0]:5.1f} -> {found[key][0]:5.1f}"
+            f"  (pool {found[key][1]:5.1f}){'  <- chosen' if key == best else ''}{'  <- old' if key == old else ''}"
+        )
+    return best, tuned
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="a relvec model name or folder (default: relvec's default)")
@@ -139,6 +164,14 @@ def main() -> int:
     parser.add_argument("--report-size", type=int, default=300, help="test questions sampled from each set")
     parser.add_argument("--vocab", type=int, default=300_000, help="GloVe's most frequent words kept")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--chosen",
+        nargs=5,
+        type=float,
+        metavar=("RESTRICT", "CANDIDATES", "NEIGHBOURS", "COSMUL", "WEIGHT"),
+        default=None,
+        help="skip the tuning and report this setting (one an earlier run of the tuning chose)",
+    )
     args = parser.parse_args()
 
     import torch
@@ -165,27 +198,14 @@ def main() -> int:
             f"(a word outside {args.vocab:,} or d in a,b,c)"
         )
 
-    grid = [Pool(*values) for values in itertools.product(RESTRICT, CANDIDATES, NEIGHBOURS, COSMUL)]
-    tuned = {name: Scored(completer, tune[name], grid) for name in SETS}
-    found = {}
-    for pool in grid:
-        by_set = [tuned[name].top1(pool, WEIGHTS) for name in SETS]
-        for i, weight in enumerate(WEIGHTS):
-            rows = [results[i] for results in by_set]
-            found[(pool, weight)] = (float(np.mean([r[0] for r in rows])), float(np.mean([r[2] for r in rows])), rows)
-    best = max(found, key=lambda key: (round(found[key][0], 6), -found[key][1], key[1] == OLD["offset_weight"]))
     old = (Pool(OLD["restrict"], OLD["candidates"], OLD["neighbours"], OLD["cosmul"]), OLD["offset_weight"])
-    print(f"\ntune: {len(found)} settings, union pools embedded in {sum(t.seconds for t in tuned.values()):.0f} s")
-    print("tune top-1 (google valid, bats valid -> mean; mean pool size), the ten best and the old default:")
-    for key in list(dict.fromkeys(sorted(found, key=lambda k: -found[k][0])[:10] + [best, old])):
-        pool, weight = key
-        rows = found[key][2]
-        print(
-            f"  restrict {pool.restrict:>7,} candidates {pool.candidates:>2} neighbours {pool.neighbours:>2} "
-            f"cosmul {pool.cosmul:>2} weight {weight:<4g}: {rows[0][0]:5.1f} {rows[1][0]:5.1f} -> {found[key][0]:5.1f}"
-            f"  (pool {found[key][1]:5.1f}){'  <- chosen' if key == best else ''}{'  <- old' if key == old else ''}"
-        )
-
+    if args.chosen is None:
+        best, tuned = tune_pool(completer, tune, old)
+    else:
+        restrict, candidates, neighbours, cosmul, weight = args.chosen
+        best = (Pool(int(restrict), int(candidates), int(neighbours), int(cosmul)), weight)
+        tuned = {"bats": Scored(completer, tune["bats"][:20], [best[0]])}
+        print("\ntune: skipped (--chosen); the setting is checked against AnalogyCompleter on 20 valid questions")
     chosen = AnalogyCompleter(
         None,
         static,
@@ -194,7 +214,7 @@ def main() -> int:
         cosmul=best[0].cosmul,
         restrict=best[0].restrict,
     )
-    for sources, q in zip(tuned["bats"].sources[:20], tune["bats"][:20], strict=False):
+    for sources, q in zip(tuned["bats"].sources[:20], tune["bats"][:20], strict=False):  # same order as Scored
         if [w for w, _ in chosen.candidate_pool(q[:3])] != pool_words(sources, best[0], q[:3]):
             raise SystemExit(f"the bench's pool differs from AnalogyCompleter's for {q[:3]}")
     pools = [old[0], best[0]]

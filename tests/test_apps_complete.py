@@ -194,7 +194,9 @@ def test_embedded_model_completes_a_capital(capsys):
 def test_a_word_near_c_outside_the_3cosadd_top_k_enters_the_pool():
     # With 2 3CosAdd candidates (queen, princess), girl (among the 3 nearest to woman, c) enters with its 3CosAdd score.
     static = keyed_vectors(WORDS, STATIC)
-    engine = AnalogyCompleter(TableEncoder(RELATIONS), static, candidates=2, offset_weight=0, symmetric=False)
+    engine = AnalogyCompleter(
+        TableEncoder(RELATIONS), static, candidates=2, offset_weight=0, symmetric=False, neighbours=0
+    )
     assert [w for w, _ in engine.candidate_pool(("man", "king", "woman"))] == ["queen", "princess"]
     wider = AnalogyCompleter(
         TableEncoder(RELATIONS), static, candidates=2, offset_weight=0, symmetric=False, neighbours=3
@@ -208,7 +210,7 @@ def test_a_word_near_c_outside_the_3cosadd_top_k_enters_the_pool():
 
 def test_3cosmul_candidates_enter_the_pool_deduplicated():
     static = keyed_vectors(WORDS, STATIC)
-    engine = AnalogyCompleter(TableEncoder(RELATIONS), static, candidates=1, symmetric=False, cosmul=4)
+    engine = AnalogyCompleter(TableEncoder(RELATIONS), static, candidates=1, symmetric=False, neighbours=0, cosmul=4)
     words = [w for w, _ in engine.candidate_pool(("man", "king", "woman"))]
     assert words[0] == "queen" and sorted(words) == sorted(["queen", "princess", "girl", "boy"])
     gensim_order = static.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=4)
@@ -271,3 +273,14 @@ def test_cli_complete_uses_the_default_model(countries, monkeypatch, capsys):
     assert main(["complete", "athens", "greece", "baghdad", "--vocabulary", str(countries), "-k", "1"]) == 0
     # No encoder option: load_model picks relvec's default model, as every other command does.
     assert seen == {"model": None, "template": None, "pooling": None}
+
+
+def test_neighbours_are_counted_without_the_question_words():
+    # Nearest to woman (c): princess, girl, queen, then man and king (question words, left out) before boy...
+    static = keyed_vectors(WORDS, STATIC)
+    engine = AnalogyCompleter(TableEncoder(RELATIONS), static, candidates=1, neighbours=2, cosmul=0, restrict=None)
+    found = engine.candidate_sources(("man", "king", "woman"))
+    assert len(found["near_c"]) == 2 and len(found["near_b"]) == 2
+    assert not {"man", "king", "woman"} & {*found["near_c"], *found["near_b"]}
+    gensim_near_b = [w for w, _ in static.most_similar("king", topn=6) if w not in ("man", "woman")][:2]
+    assert found["near_b"] == gensim_near_b

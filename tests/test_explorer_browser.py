@@ -255,10 +255,10 @@ def test_errors_are_shown_next_to_the_field_that_caused_them(page):
     assert "--max-word-length" in message
     assert page.evaluate("document.getElementById('similarity-pairs').classList.contains('invalid')")
 
-    page.type("#complete-k", "25")  # the completer re-ranks 20 candidates
+    page.type("#complete-k", "55")  # the completer re-ranks 50 3CosAdd candidates
     page.click("#complete-form button[type=submit]")
     page.wait_until("document.getElementById('complete-k-error').textContent !== ''", 30, "the k error")
-    assert "at most the number of candidates re-ranked (20)" in page.text("#complete-k-error")
+    assert "at most the number of candidates re-ranked (50)" in page.text("#complete-k-error")
     assert page.text("#complete-form-error") == ""
 
 
