@@ -35,10 +35,13 @@ from relvec.apps.complete import AnalogyCompleter, glove_keyed_vectors
 from relvec.embedding.precision import cpu_name
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-CANDIDATES = (10, 20, 30, 50)
-NEIGHBOURS = (0, 5, 10, 20)
-COSMUL = (0, 10, 20)
-RESTRICT = (30_000, 100_000, 300_000)
+#: The pool grid; --grid-* options replace a row.
+GRID = {
+    "restrict": (30_000, 100_000, 300_000),
+    "candidates": (10, 20, 30, 50),
+    "neighbours": (0, 5, 10, 20),
+    "cosmul": (0, 10, 20),
+}
 OLD = {"restrict": 300_000, "candidates": 20, "neighbours": 0, "cosmul": 0, "offset_weight": 0.75}
 SETS = ("google", "bats")
 
@@ -70,8 +73,8 @@ def completion_questions(name: str, split: str, data_dir: str, known) -> tuple[l
 def ranked_sources(completer: AnalogyCompleter, question) -> dict[str, list[str]]:
     """Each candidate source's words, best first, at its largest size in the grid (question words excluded),
     from the completer's own methods, so that a chosen setting gives AnalogyCompleter's pool exactly."""
-    found = completer.candidate_sources(question, max(NEIGHBOURS), max(COSMUL))
-    found["add"] = [w for w, _ in completer.offset_candidates(question, max(CANDIDATES))]
+    found = completer.candidate_sources(question, max(GRID["neighbours"]), max(GRID["cosmul"]))
+    found["add"] = [w for w, _ in completer.offset_candidates(question, max(GRID["candidates"]))]
     return found
 
 
@@ -132,7 +135,7 @@ def gensim_top1(static, questions, cosmul: bool) -> float:
 def tune_pool(completer: AnalogyCompleter, tune, old):
     """The (pool, weight) with the best mean top-1 over the tune sets (ties: the smaller pool), printed with
     the ten best and the old default."""
-    grid = [Pool(*values) for values in itertools.product(RESTRICT, CANDIDATES, NEIGHBOURS, COSMUL)]
+    grid = [Pool(*values) for values in itertools.product(*(GRID[name] for name in Pool.__dataclass_fields__))]
     tuned = {name: Scored(completer, tune[name], grid) for name in SETS}
     found = {}
     for pool in grid:
@@ -141,7 +144,8 @@ def tune_pool(completer: AnalogyCompleter, tune, old):
             rows = [results[i] for results in by_set]
             found[(pool, weight)] = (float(np.mean([r[0] for r in rows])), float(np.mean([r[2] for r in rows])), rows)
     best = max(found, key=lambda key: (round(found[key][0], 6), -found[key][1], key[1] == OLD["offset_weight"]))
-    print(f"\ntune: {len(found)} settings, union pools embedded in {sum(t.seconds for t in tuned.values()):.0f} s")
+    print(f"\ntune grid: {GRID}, weights {WEIGHTS}")
+    print(f"tune: {len(found)} settings, union pools embedded in {sum(t.seconds for t in tuned.values()):.0f} s")
     print("tune top-1 (google valid, bats valid -> mean; mean pool size), the ten best and the old default:")
     for key in list(dict.fromkeys(sorted(found, key=lambda k: -found[k][0])[:10] + [best, old])):
         pool, weight = key
@@ -172,7 +176,10 @@ def main() -> int:
         default=None,
         help="skip the tuning and report this setting (one an earlier run of the tuning chose)",
     )
+    for name, values in GRID.items():
+        parser.add_argument(f"--grid-{name}", type=int, nargs="+", default=list(values), help=f"the {name} tuned over")
     args = parser.parse_args()
+    GRID.update({name: tuple(getattr(args, f"grid_{name}")) for name in GRID})
 
     import torch
 
