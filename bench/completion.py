@@ -147,7 +147,8 @@ def tune_pool(completer: AnalogyCompleter, tune, old):
     print(f"\ntune grid: {GRID}, weights {WEIGHTS}")
     print(f"tune: {len(found)} settings, union pools embedded in {sum(t.seconds for t in tuned.values()):.0f} s")
     print("tune top-1 (google valid, bats valid -> mean; mean pool size), the ten best and the old default:")
-    for key in list(dict.fromkeys(sorted(found, key=lambda k: -found[k][0])[:10] + [best, old])):
+    shown = sorted(found, key=lambda k: -found[k][0])[:10] + [best] + ([old] if old in found else [])
+    for key in list(dict.fromkeys(shown)):  # the old default is shown when the grid holds it
         pool, weight = key
         rows = found[key][2]
         print(

