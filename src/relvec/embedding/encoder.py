@@ -21,9 +21,10 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from relvec.cosine import checked_vectors, cosine_matrix, unit_rows
+from relvec.cosine import unit_rows
 from relvec.embedding.backend import HiddenStates, TorchBackend, make_backend
 from relvec.embedding.batching import encode_stream, length_sorted_batches, plan_chunks
+from relvec.embedding.habits import EncoderHabits, shaped_output
 from relvec.embedding.hybrid import StaticOffset, check_static_weight
 from relvec.embedding.models import check_tokenizer, load_pretrained, read_folder_settings, resolve_source, save_folder
 from relvec.embedding.options import EncoderOptions, given_options
@@ -40,7 +41,7 @@ def _option(name: str, doc: str) -> property:
     return property(lambda self: getattr(self._options, name), doc=doc)
 
 
-class RelationEncoder:
+class RelationEncoder(EncoderHabits):
     """A tokenizer, a transformer encoder, a prompt template and a pooling mode.
 
     Args:
@@ -255,13 +256,7 @@ class RelationEncoder:
         check_bool("convert_to_tensor", convert_to_tensor)
         check_bool("normalize_embeddings", normalize_embeddings)
         vectors = self._encode(check_pairs(pairs, text=True), batch_size, progress)
-        if normalize_embeddings:
-            vectors = unit_rows(vectors)
-        if convert_to_tensor:
-            return torch.from_numpy(vectors).to(self.device)
-        if not convert_to_numpy:
-            return list(torch.from_numpy(vectors))
-        return vectors
+        return shaped_output(vectors, normalize_embeddings, convert_to_numpy, convert_to_tensor, self.device)
 
     def _encode(self, pairs: list[Pair], batch_size: int, progress: bool) -> np.ndarray:
         chunks = plan_chunks(pairs, self.chunk_size)
@@ -270,50 +265,22 @@ class RelationEncoder:
         backend = self.backend()
         was_training = self.model.training
         self.model.eval()
-        with (
-            torch.inference_mode(),
-            autocast(self.precision, self.device),
-            tqdm(total=len(pairs), unit="pair", disable=not progress, desc="embedding", dynamic_ncols=True) as bar,
-        ):
-            for chunk, chunk_tokens in zip(chunks, tokens, strict=True):
-                vectors[chunk.start : chunk.stop] = self._encode_distinct(backend, chunk_tokens, batch_size)[
-                    chunk.inverse
-                ]
-                bar.update(len(chunk.inverse))
-        self.model.train(was_training)
+        try:
+            with (
+                torch.inference_mode(),
+                autocast(self.precision, self.device),
+                tqdm(total=len(pairs), unit="pair", disable=not progress, desc="embedding", dynamic_ncols=True) as bar,
+            ):
+                for chunk, chunk_tokens in zip(chunks, tokens, strict=True):
+                    distinct = self._encode_distinct(backend, chunk_tokens, batch_size)
+                    vectors[chunk.start : chunk.stop] = distinct[chunk.inverse]
+                    bar.update(len(chunk.inverse))
+        finally:  # a training loop that evaluates mid-run gets its model back in training mode, even on errors
+            self.model.train(was_training)
         if self.static is None:
             return vectors
         hybrid = self.static.join(vectors, pairs)
-        return hybrid / np.linalg.norm(hybrid, axis=1, keepdims=True) if self.normalize else hybrid
-
-    def similarity(self, a: Any, b: Any) -> np.ndarray:
-        """Cosine similarity of every item of ``a`` with every item of ``b``: float32 (n, m).
-
-        Each side is pairs (``(head, tail)`` or ``"head:tail"``; one pair or a list), embedded here, or vectors
-        (an array or tensor, (dim,) or (n, dim)), as sentence-transformers' ``similarity``.
-        """
-        return cosine_matrix(self._similarity_side(a, "a"), self._similarity_side(b, "b"))
-
-    def _similarity_side(self, side: Any, argument: str) -> np.ndarray:
-        if isinstance(side, torch.Tensor):
-            side = side.detach().float().cpu().numpy()
-        if isinstance(side, np.ndarray):
-            array = side[None, :] if side.ndim == 1 else side
-            return checked_vectors(array, argument, width=self.dim)
-        if isinstance(side, str) or (
-            isinstance(side, tuple) and len(side) == 2 and all(isinstance(w, str) for w in side)
-        ):
-            side = [side]
-        return self.encode(check_pairs(side, argument, text=True))
-
-    def get_sentence_embedding_dimension(self) -> int:
-        """:attr:`dim` under sentence-transformers' name."""
-        return self.dim
-
-    @property
-    def vector_size(self) -> int:
-        """:attr:`dim` under gensim's name."""
-        return self.dim
+        return unit_rows(hybrid) if self.normalize else hybrid
 
     def encode_stream(self, pairs: Iterable[Any]) -> Iterator[tuple[list[Pair], np.ndarray]]:
         """``pairs`` (any iterable, read lazily) chunk by chunk of ``chunk_size``: each chunk's pairs and
@@ -341,9 +308,6 @@ class RelationEncoder:
         """Run :meth:`encode` on ``backend`` (e.g. an ONNX Runtime session of the same model) for the current
         precision and compile setting. The caller vouches that it computes this encoder's model."""
         self._backends[(self.precision, self.compile)] = backend
-
-    def __call__(self, pairs: Iterable[Any], **kwargs: Any) -> np.ndarray | torch.Tensor:
-        return self.encode(pairs, **kwargs)
 
     # one folder: Hugging Face weights and tokenizer plus relvec_config.json
 
