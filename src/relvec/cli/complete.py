@@ -26,30 +26,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("words", nargs=3, metavar="WORD", help="the three words A B C of A : B :: C : ?")
     parser.add_argument("-k", type=int, default=10, help="completions to print (default 10)")
     pool = parser.add_argument_group("candidates")
-    pool.add_argument(
-        "--candidates",
-        type=int,
-        default=defaults.DEFAULT_CANDIDATES,
-        help=f"top words by 3CosAdd (default {defaults.DEFAULT_CANDIDATES}; -k may not exceed it)",
-    )
-    pool.add_argument(
-        "--neighbours",
-        type=int,
-        default=defaults.DEFAULT_NEIGHBOURS,
-        help=f"nearest words to C and to B, each (default {defaults.DEFAULT_NEIGHBOURS}; 0: none)",
-    )
-    pool.add_argument(
-        "--cosmul",
-        type=int,
-        default=defaults.DEFAULT_COSMUL,
-        help=f"top words by 3CosMul (default {defaults.DEFAULT_COSMUL}; 0: none)",
-    )
-    pool.add_argument(
-        "--restrict",
-        type=int,
-        default=defaults.DEFAULT_RESTRICT,
-        help=f"candidates come from GloVe's this many most frequent words (default {defaults.DEFAULT_RESTRICT:,})",
-    )
+    for name, (default, text) in _pool_options().items():
+        pool.add_argument(f"--{name}", type=int, default=default, help=f"{text} (default {default:,})")
     parser.add_argument(
         "--offset-weight",
         type=float,
@@ -73,6 +51,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     add_encoder_options(parser)
     parser.set_defaults(run=run)
+
+
+def _pool_options() -> dict[str, tuple[int, str]]:
+    """Each candidate-pool option: its default (AnalogyCompleter's) and what it sets."""
+    from relvec.apps import complete as defaults
+
+    return {
+        "candidates": (defaults.DEFAULT_CANDIDATES, "top words by 3CosAdd; -k may not exceed it"),
+        "neighbours": (defaults.DEFAULT_NEIGHBOURS, "nearest words to C and to B, each; 0: none"),
+        "cosmul": (defaults.DEFAULT_COSMUL, "top words by 3CosMul; 0: none"),
+        "restrict": (defaults.DEFAULT_RESTRICT, "candidates come from GloVe's this many most frequent words"),
+    }
 
 
 def run(args: argparse.Namespace) -> int:
